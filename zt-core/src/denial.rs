@@ -1,0 +1,120 @@
+//! Why a request was refused, in terms a response mapper and a log line can both use.
+
+use std::time::Duration;
+
+use crate::ScopeRule;
+
+/// Explains why a caller was refused.
+///
+/// Each variant maps to one HTTP answer (RFC 6750); the [`Reason`] beneath it is for logs
+/// and metrics and never leaves the server.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Denial {
+    /// No credential was sent: 401 with a bare challenge.
+    Missing,
+    /// The request itself is malformed: 400 `invalid_request`.
+    BadRequest(Reason),
+    /// A credential was sent and refused: 401 `invalid_token`.
+    InvalidCredential(Reason),
+    /// The credential is valid but lacks scopes: 403 `insufficient_scope`.
+    InsufficientScope(ScopeRule),
+    /// The credential cannot be checked right now: 503 with `Retry-After`.
+    Unavailable {
+        /// Why verification could not happen.
+        reason: Reason,
+        /// How long the client should wait before trying again.
+        retry_after: Duration,
+    },
+}
+
+impl Denial {
+    /// Returns the reason code for logs and metrics.
+    #[must_use]
+    pub const fn reason(&self) -> Reason {
+        match self {
+            Self::Missing => Reason::NoCredential,
+            Self::BadRequest(r) | Self::InvalidCredential(r) => *r,
+            Self::InsufficientScope(_) => Reason::InsufficientScope,
+            Self::Unavailable { reason, .. } => *reason,
+        }
+    }
+}
+
+/// Gives the precise cause of a denial, for logs and metrics only.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Reason {
+    /// No credential was presented.
+    NoCredential,
+    /// More than one credential was presented in one request.
+    SeveralCredentials,
+    /// A token was sent in the URL, where it would be logged by proxies.
+    CredentialInUrl,
+    /// The `Authorization` header is not valid ASCII or lacks a token.
+    MalformedHeader,
+    /// The token is not a well-formed compact JWS.
+    MalformedToken,
+    /// The token is larger than the configured limit.
+    TokenTooLarge,
+    /// The token's algorithm is not one this service accepts.
+    UnsupportedAlgorithm,
+    /// The token's algorithm differs from the one pinned for its key.
+    AlgorithmMismatch,
+    /// The token names no key id.
+    MissingKeyId,
+    /// The token names a key the issuer does not publish.
+    UnknownKey,
+    /// The signature does not verify.
+    BadSignature,
+    /// The token has expired.
+    Expired,
+    /// The token is not valid yet (`nbf` or `iat` in the future).
+    NotYetValid,
+    /// The token lives longer than the configured maximum.
+    LifetimeTooLong,
+    /// The issuer differs from the configured one.
+    WrongIssuer,
+    /// The audience does not include this service.
+    WrongAudience,
+    /// A required claim is missing or has the wrong type.
+    BadClaims,
+    /// An ID token or refresh token was presented as an access token.
+    NotAnAccessToken,
+    /// The token carries a critical header this service does not understand.
+    UnsupportedCritical,
+    /// The credential lacks the scopes the route needs.
+    InsufficientScope,
+    /// The issuer's signing keys could not be fetched and none are cached.
+    KeysUnavailable,
+}
+
+impl Reason {
+    /// Returns a stable snake_case code for logs and metrics.
+    #[must_use]
+    pub const fn code(self) -> &'static str {
+        match self {
+            Self::NoCredential => "no_credential",
+            Self::SeveralCredentials => "several_credentials",
+            Self::CredentialInUrl => "credential_in_url",
+            Self::MalformedHeader => "malformed_header",
+            Self::MalformedToken => "malformed_token",
+            Self::TokenTooLarge => "token_too_large",
+            Self::UnsupportedAlgorithm => "unsupported_algorithm",
+            Self::AlgorithmMismatch => "algorithm_mismatch",
+            Self::MissingKeyId => "missing_key_id",
+            Self::UnknownKey => "unknown_key",
+            Self::BadSignature => "bad_signature",
+            Self::Expired => "expired",
+            Self::NotYetValid => "not_yet_valid",
+            Self::LifetimeTooLong => "lifetime_too_long",
+            Self::WrongIssuer => "wrong_issuer",
+            Self::WrongAudience => "wrong_audience",
+            Self::BadClaims => "bad_claims",
+            Self::NotAnAccessToken => "not_an_access_token",
+            Self::UnsupportedCritical => "unsupported_critical",
+            Self::InsufficientScope => "insufficient_scope",
+            Self::KeysUnavailable => "keys_unavailable",
+        }
+    }
+}

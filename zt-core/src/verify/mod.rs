@@ -1,0 +1,3 @@
+//! Verifiers, one module per mechanism.
+
+pub mod oidc;
