@@ -1,22 +1,74 @@
-//! Zero Trust authentication for actix-web.
+//! Zero Trust authentication for actix-web: one attribute per handler.
+//!
+//! Annotate each handler with [`zero_trust`], configure the trusted issuers once with
+//! [`ZeroTrust::builder`], and put the result in `app_data`. The attribute adds a hidden
+//! guard that verifies the caller before the handler runs; take a [`Principal`] to learn
+//! who called.
+//!
+//! ```no_run
+//! use actix_web::{get, App, HttpResponse, HttpServer, Responder};
+//! use zt_actix::{zero_trust, Issuer, Principal, ZeroTrust};
+//!
+//! #[zero_trust(auth0, scopes = "orders:read")]
+//! #[get("/orders")]
+//! async fn orders(who: Principal) -> impl Responder {
+//!     HttpResponse::Ok().body(format!("orders of {}", who.subject()))
+//! }
+//!
+//! #[zero_trust(anonymous, reason = "load balancer health probe")]
+//! #[get("/health")]
+//! async fn health() -> impl Responder {
+//!     "ok"
+//! }
+//!
+//! # async fn run() -> Result<(), Box<dyn std::error::Error>> {
+//! let zt = ZeroTrust::builder()
+//!     .auth0(Issuer::auth0("https://tenant.eu.auth0.com/").audience("https://api.example.com"))
+//!     .build()?;
+//! HttpServer::new(move || App::new().app_data(zt.clone()).service(orders).service(health))
+//!     .bind(("127.0.0.1", 8080))?
+//!     .run()
+//!     .await?;
+//! # Ok(())
+//! # }
+//! ```
+//!
+//! # Security
+//!
+//! Refusals follow RFC 6750 (see [`Rejection`]); the body is generic and the precise reason
+//! is logged once per decision under the `zt::decision` target, never with the credential.
+//! Verification that cannot happen (issuer unreachable, nothing cached) answers 503 with
+//! `Retry-After`, never 200.
+//!
+//! # Limitations
+//!
+//! Only handlers that carry the attribute are protected; a gate that refuses unannotated
+//! routes is not available yet. When verification has to wait for a key fetch, an
+//! extractor of the handler that fails on its own (a malformed path, say) may answer before
+//! the guard does; the handler still never runs.
 
+mod config;
+mod credential;
+mod decision;
+mod declaration;
+mod guard;
+mod principal;
+mod rejection;
+
+pub use config::{ZeroTrust, ZeroTrustBuilder};
+pub use declaration::Declaration;
+pub use principal::Principal;
+pub use rejection::Rejection;
+pub use zt_core::{ConfigError, Issuer, Profile, Provider, Requirement, ScopeRule, Scopes};
 pub use zt_macros::zero_trust;
 
 #[doc(hidden)]
 pub mod __private {
     //! Items the `#[zero_trust]` attribute expands to. Not a public API.
 
-    use std::marker::PhantomData;
-
+    pub use inventory;
     pub use zt_core::{Provider, Requirement, ScopeRule};
 
-    /// Carries a handler's requirement in its type.
-    pub trait Declared: 'static {
-        /// The requirement of the handler this marker belongs to.
-        const REQUIREMENT: Requirement;
-    }
-
-    /// Checks the caller against `D::REQUIREMENT` before the handler runs.
-    #[derive(Debug)]
-    pub struct Guard<D: Declared>(PhantomData<D>);
+    pub use crate::declaration::Declaration;
+    pub use crate::guard::{Declared, Guard};
 }

@@ -17,7 +17,9 @@ pub enum ConfigError {
         source: url::ParseError,
     },
     /// A URL setting uses plain HTTP on a non-loopback host.
-    #[error("{setting}: `{value}` must use https (plain http is allowed only for loopback addresses)")]
+    #[error(
+        "{setting}: `{value}` must use https (plain http is allowed only for loopback addresses)"
+    )]
     InsecureUrl {
         /// The setting at fault.
         setting: String,
@@ -39,6 +41,14 @@ pub enum ConfigError {
         setting: String,
         /// What is wrong and how to fix it.
         problem: String,
+    },
+    /// A handler requires a mechanism that is not configured.
+    #[error("{setting} is not configured, but handler `{handler}` requires it; configure it at startup or change the handler's #[zero_trust] attribute")]
+    Unconfigured {
+        /// The missing setting.
+        setting: String,
+        /// The handler, as `module::name`.
+        handler: String,
     },
     /// An HTTP client could not be built.
     #[error("could not build the HTTP client for {setting}: {source}")]

@@ -23,3 +23,4 @@ pub use principal::{Mechanism, Principal};
 pub use requirement::{Provider, Requirement, ScopeRule};
 pub use scope::Scopes;
 pub use verify::oidc::{Issuer, OidcVerifier, Profile};
+pub use verify::Verifier;

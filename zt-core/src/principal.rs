@@ -23,7 +23,11 @@ impl Principal {
     ///
     /// Custom verifiers call this; handlers receive principals from the extractor.
     #[must_use]
-    pub fn new(mechanism: Mechanism, issuer: impl Into<String>, subject: impl Into<String>) -> Self {
+    pub fn new(
+        mechanism: Mechanism,
+        issuer: impl Into<String>,
+        subject: impl Into<String>,
+    ) -> Self {
         Self {
             mechanism,
             subject: subject.into(),

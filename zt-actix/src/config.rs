@@ -1,0 +1,140 @@
+//! The application-wide configuration, built and checked once at startup.
+
+use std::sync::Arc;
+
+use zt_core::{ConfigError, Issuer, OidcVerifier, Provider};
+
+use crate::declaration::Declaration;
+
+/// Holds the verifiers an application trusts; put a clone in `App::app_data`.
+///
+/// Cloning is cheap (one `Arc`).
+///
+/// # Examples
+///
+/// ```no_run
+/// use actix_web::{App, HttpServer};
+/// use zt_actix::{Issuer, ZeroTrust};
+///
+/// # async fn run() -> Result<(), Box<dyn std::error::Error>> {
+/// let zt = ZeroTrust::builder()
+///     .auth0(Issuer::auth0("https://tenant.eu.auth0.com/").audience("https://api.example.com"))
+///     .build()?;
+/// HttpServer::new(move || App::new().app_data(zt.clone()))
+///     .bind(("127.0.0.1", 8080))?
+///     .run()
+///     .await?;
+/// # Ok(())
+/// # }
+/// ```
+#[derive(Clone, Debug)]
+pub struct ZeroTrust {
+    inner: Arc<Inner>,
+}
+
+#[derive(Debug)]
+struct Inner {
+    okta: Option<OidcVerifier>,
+    auth0: Option<OidcVerifier>,
+    realm: String,
+}
+
+impl ZeroTrust {
+    /// Starts a configuration with nothing trusted.
+    #[must_use]
+    pub fn builder() -> ZeroTrustBuilder {
+        ZeroTrustBuilder {
+            okta: None,
+            auth0: None,
+            realm: "api".to_owned(),
+        }
+    }
+
+    /// Returns the verifier for `provider`, when configured.
+    #[must_use]
+    pub fn verifier(&self, provider: Provider) -> Option<&OidcVerifier> {
+        match provider {
+            Provider::Okta => self.inner.okta.as_ref(),
+            Provider::Auth0 => self.inner.auth0.as_ref(),
+            _ => None,
+        }
+    }
+
+    /// Returns the realm named in `WWW-Authenticate` challenges.
+    #[must_use]
+    pub fn realm(&self) -> &str {
+        &self.inner.realm
+    }
+}
+
+/// Collects settings for [`ZeroTrust`]; [`ZeroTrustBuilder::build`] checks them all.
+#[derive(Debug)]
+pub struct ZeroTrustBuilder {
+    okta: Option<Issuer>,
+    auth0: Option<Issuer>,
+    realm: String,
+}
+
+impl ZeroTrustBuilder {
+    /// Trusts Okta access tokens from `issuer` on `#[zero_trust(okta, ..)]` routes.
+    #[must_use]
+    pub fn okta(mut self, issuer: Issuer) -> Self {
+        self.okta = Some(issuer);
+        self
+    }
+
+    /// Trusts Auth0 access tokens from `issuer` on `#[zero_trust(auth0, ..)]` routes.
+    #[must_use]
+    pub fn auth0(mut self, issuer: Issuer) -> Self {
+        self.auth0 = Some(issuer);
+        self
+    }
+
+    /// Sets the realm named in `WWW-Authenticate` challenges.
+    ///
+    /// Default `"api"`.
+    #[must_use]
+    pub fn realm(mut self, realm: impl Into<String>) -> Self {
+        self.realm = realm.into();
+        self
+    }
+
+    /// Checks every setting and every handler declaration in the program.
+    ///
+    /// # Errors
+    ///
+    /// Returns [`ConfigError`] naming the setting when an issuer is malformed or lacks an
+    /// audience, or when a handler anywhere in the binary declares a mechanism that is not
+    /// configured here (so a missing setting stops the service at startup, not on the first
+    /// request).
+    pub fn build(self) -> Result<ZeroTrust, ConfigError> {
+        let okta = self
+            .okta
+            .map(|i| OidcVerifier::new(Provider::Okta, i))
+            .transpose()?;
+        let auth0 = self
+            .auth0
+            .map(|i| OidcVerifier::new(Provider::Auth0, i))
+            .transpose()?;
+        let zt = ZeroTrust {
+            inner: Arc::new(Inner {
+                okta,
+                auth0,
+                realm: self.realm,
+            }),
+        };
+
+        for declared in inventory::iter::<Declaration> {
+            let Some(provider) = declared.requirement.provider() else {
+                continue;
+            };
+            if zt.verifier(provider).is_none() {
+                return Err(ConfigError::Unconfigured {
+                    setting: provider.as_str().to_owned(),
+                    handler: format!("{}::{}", declared.module, declared.handler),
+                });
+            }
+        }
+        Ok(zt)
+    }
+}

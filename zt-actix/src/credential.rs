@@ -1,0 +1,116 @@
+//! Finding the bearer token in a request, and refusing the places it must not be.
+
+use actix_web::http::header::AUTHORIZATION;
+use actix_web::HttpRequest;
+use zt_core::{Denial, Reason};
+
+/// Returns the bearer token of `req`, or the denial for a missing or misplaced one.
+///
+/// Only one `Authorization: Bearer` header is accepted (the scheme is case-insensitive, as
+/// RFC 7235 says). A token in the query string is refused with 400, never read: URLs end
+/// up in proxy and access logs. Another scheme (say `Basic`) counts as no credential.
+pub(crate) fn bearer_token(req: &HttpRequest) -> Result<&str, Denial> {
+    if token_in_query(req.query_string()) {
+        return Err(Denial::BadRequest(Reason::CredentialInUrl));
+    }
+
+    let mut headers = req.headers().get_all(AUTHORIZATION);
+    let Some(value) = headers.next() else {
+        return Err(Denial::Missing);
+    };
+    if headers.next().is_some() {
+        return Err(Denial::BadRequest(Reason::SeveralCredentials));
+    }
+
+    let value = value
+        .to_str()
+        .map_err(|_| Denial::BadRequest(Reason::MalformedHeader))?;
+    let Some((scheme, token)) = value.split_once(' ') else {
+        return if value.eq_ignore_ascii_case("bearer") {
+            Err(Denial::BadRequest(Reason::MalformedHeader))
+        } else {
+            Err(Denial::Missing)
+        };
+    };
+    if !scheme.eq_ignore_ascii_case("bearer") {
+        return Err(Denial::Missing);
+    }
+
+    let token = token.trim_matches(' ');
+    if token.is_empty() || token.contains([' ', ',']) {
+        return Err(Denial::BadRequest(Reason::MalformedHeader));
+    }
+    Ok(token)
+}
+
+fn token_in_query(query: &str) -> bool {
+    !query.is_empty()
+        && url::form_urlencoded::parse(query.as_bytes())
+            .any(|(name, _)| name.eq_ignore_ascii_case("access_token"))
+}
+
+#[cfg(test)]
+mod tests {
+    use actix_web::test::TestRequest;
+
+    use super::*;
+
+    fn extract(req: TestRequest) -> Result<String, Denial> {
+        let req = req.to_http_request();
+        bearer_token(&req).map(str::to_owned)
+    }
+
+    #[test]
+    fn bearer_scheme_is_case_insensitive() {
+        for scheme in ["Bearer", "bearer", "BEARER", "bEaReR"] {
+            let req = TestRequest::get().insert_header((AUTHORIZATION, format!("{scheme} abc")));
+            assert_eq!(extract(req).unwrap(), "abc");
+        }
+    }
+
+    #[test]
+    fn no_header_or_another_scheme_is_missing() {
+        assert_eq!(extract(TestRequest::get()), Err(Denial::Missing));
+        let basic = TestRequest::get().insert_header((AUTHORIZATION, "Basic dXNlcjpwYXNz"));
+        assert_eq!(extract(basic), Err(Denial::Missing));
+    }
+
+    #[test]
+    fn two_headers_are_a_bad_request() {
+        let req = TestRequest::get()
+            .append_header((AUTHORIZATION, "Bearer a"))
+            .append_header((AUTHORIZATION, "Bearer b"));
+        assert_eq!(
+            extract(req),
+            Err(Denial::BadRequest(Reason::SeveralCredentials))
+        );
+    }
+
+    #[test]
+    fn token_in_query_is_refused_even_with_a_header() {
+        let req = TestRequest::get()
+            .uri("/x?a=1&access_token=abc")
+            .insert_header((AUTHORIZATION, "Bearer a"));
+        assert_eq!(
+            extract(req),
+            Err(Denial::BadRequest(Reason::CredentialInUrl))
+        );
+        let alone = TestRequest::get().uri("/x?Access_Token=abc");
+        assert_eq!(
+            extract(alone),
+            Err(Denial::BadRequest(Reason::CredentialInUrl))
+        );
+    }
+
+    #[test]
+    fn empty_or_split_tokens_are_malformed() {
+        for value in ["Bearer", "Bearer ", "Bearer a b", "Bearer a,Bearer b"] {
+            let req = TestRequest::get().insert_header((AUTHORIZATION, value));
+            assert_eq!(
+                extract(req),
+                Err(Denial::BadRequest(Reason::MalformedHeader)),
+                "{value}"
+            );
+        }
+    }
+}

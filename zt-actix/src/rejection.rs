@@ -1,0 +1,187 @@
+//! Refusals as RFC 6750 responses: status, `WWW-Authenticate` challenge and a generic body.
+
+use std::fmt;
+
+use actix_web::http::header::{self, HeaderValue};
+use actix_web::http::StatusCode;
+use actix_web::{HttpResponse, ResponseError};
+use actix_web_httpauth::headers::www_authenticate::bearer::{Bearer, Error as BearerError};
+use zt_core::Denial;
+
+/// Answers a refused request; returned by the guard extractor as its error.
+///
+/// The status and challenge follow RFC 6750:
+///
+/// | denial | status | challenge |
+/// |---|---|---|
+/// | no credential | 401 | `Bearer realm=".."` (no error code) |
+/// | malformed request | 400 | `error="invalid_request"` |
+/// | refused credential | 401 | `error="invalid_token"` |
+/// | missing scopes | 403 | `error="insufficient_scope", scope=".."` |
+/// | cannot verify now | 503 | none; `Retry-After` instead |
+///
+/// The body names only the error code; the precise reason goes to the decision log.
+///
+/// A route whose protection is misconfigured (no [`ZeroTrust`](crate::ZeroTrust) in
+/// `app_data`, or a `Principal` taken without `#[zero_trust]`) is refused with 500: the
+/// server is at fault, and the handler still does not run.
+#[derive(Debug, Clone)]
+pub struct Rejection {
+    denial: Denial,
+    realm: String,
+    misconfigured: bool,
+}
+
+impl Rejection {
+    pub(crate) fn new(denial: Denial, realm: &str) -> Self {
+        Self {
+            denial,
+            realm: realm.to_owned(),
+            misconfigured: false,
+        }
+    }
+
+    pub(crate) fn misconfigured() -> Self {
+        Self {
+            denial: Denial::Missing,
+            realm: String::new(),
+            misconfigured: true,
+        }
+    }
+
+    /// Returns why the request was refused, or `None` when the server is misconfigured.
+    #[must_use]
+    pub fn denial(&self) -> Option<&Denial> {
+        (!self.misconfigured).then_some(&self.denial)
+    }
+
+    fn error_code(&self) -> Option<BearerError> {
+        match self.denial {
+            Denial::BadRequest(_) => Some(BearerError::InvalidRequest),
+            Denial::InvalidCredential(_) => Some(BearerError::InvalidToken),
+            Denial::InsufficientScope(_) => Some(BearerError::InsufficientScope),
+            _ => None,
+        }
+    }
+
+    fn challenge(&self) -> Bearer {
+        let mut challenge = Bearer::build().realm(self.realm.clone());
+        if let Some(code) = self.error_code() {
+            challenge = challenge.error(code);
+        }
+        if let Denial::InsufficientScope(rule) = self.denial {
+            challenge = challenge.scope(rule.scopes().join(" "));
+        }
+        challenge.finish()
+    }
+}
+
+impl fmt::Display for Rejection {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.misconfigured {
+            return f.write_str("request refused: route protection is misconfigured");
+        }
+        write!(f, "request refused: {}", self.denial.reason().code())
+    }
+}
+
+impl ResponseError for Rejection {
+    fn status_code(&self) -> StatusCode {
+        if self.misconfigured {
+            return StatusCode::INTERNAL_SERVER_ERROR;
+        }
+        match self.denial {
+            Denial::BadRequest(_) => StatusCode::BAD_REQUEST,
+            Denial::InsufficientScope(_) => StatusCode::FORBIDDEN,
+            Denial::Unavailable { .. } => StatusCode::SERVICE_UNAVAILABLE,
+            _ => StatusCode::UNAUTHORIZED,
+        }
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        let mut response = HttpResponse::build(self.status_code());
+        response.insert_header((header::CACHE_CONTROL, HeaderValue::from_static("no-store")));
+        if self.misconfigured {
+            return response.json(Body {
+                error: "server_error",
+            });
+        }
+
+        if let Denial::Unavailable { retry_after, .. } = self.denial {
+            response.insert_header((header::RETRY_AFTER, retry_after.as_secs().max(1)));
+            return response.json(Body {
+                error: "temporarily_unavailable",
+            });
+        }
+
+        let challenge = self.challenge().to_string();
+        if let Ok(value) = HeaderValue::from_str(&challenge) {
+            response.insert_header((header::WWW_AUTHENTICATE, value));
+        }
+        let error = match self.error_code() {
+            Some(BearerError::InvalidRequest) => "invalid_request",
+            Some(BearerError::InvalidToken) => "invalid_token",
+            Some(BearerError::InsufficientScope) => "insufficient_scope",
+            None => "unauthorized",
+        };
+        response.json(Body { error })
+    }
+}
+
+#[derive(serde::Serialize)]
+struct Body {
+    error: &'static str,
+}
+
+#[cfg(test)]
+mod tests {
+    use actix_web::body::to_bytes;
+    use zt_core::{Reason, ScopeRule};
+
+    use super::*;
+
+    fn challenge_of(denial: Denial) -> (StatusCode, Option<String>) {
+        let response = Rejection::new(denial, "api").error_response();
+        let header = response
+            .headers()
+            .get(header::WWW_AUTHENTICATE)
+            .map(|v| v.to_str().unwrap_or_default().to_owned());
+        (response.status(), header)
+    }
+
+    #[test]
+    fn missing_credential_gets_a_bare_challenge() {
+        let (status, header) = challenge_of(Denial::Missing);
+        assert_eq!(status, StatusCode::UNAUTHORIZED);
+        assert_eq!(header.as_deref(), Some("Bearer realm=\"api\""));
+    }
+
+    #[test]
+    fn refused_token_gets_invalid_token() {
+        let (status, header) = challenge_of(Denial::InvalidCredential(Reason::Expired));
+        assert_eq!(status, StatusCode::UNAUTHORIZED);
+        assert!(header.unwrap().contains("error=\"invalid_token\""));
+    }
+
+    #[test]
+    fn missing_scope_names_the_scopes() {
+        let (status, header) = challenge_of(Denial::InsufficientScope(ScopeRule::All(&["a", "b"])));
+        assert_eq!(status, StatusCode::FORBIDDEN);
+        let header = header.unwrap();
+        assert!(header.contains("error=\"insufficient_scope\""), "{header}");
+        assert!(header.contains("scope=\"a b\""), "{header}");
+    }
+
+    #[actix_web::test]
+    async fn unavailable_sets_retry_after_and_a_generic_body() {
+        let denial = Denial::Unavailable {
+            reason: Reason::KeysUnavailable,
+            retry_after: std::time::Duration::from_secs(7),
+        };
+        let response = Rejection::new(denial, "api").error_response();
+        assert_eq!(response.status(), StatusCode::SERVICE_UNAVAILABLE);
+        assert_eq!(response.headers().get(header::RETRY_AFTER).unwrap(), "7");
+        let body = to_bytes(response.into_body()).await.unwrap();
+        assert_eq!(&body[..], br#"{"error":"temporarily_unavailable"}"#);
+    }
+}
