@@ -1,1 +1,103 @@
-fn main() {}
+//! A demo service protected by `#[zero_trust]`, runnable with no settings.
+//!
+//! With no settings it starts embedded development issuers (Okta-shaped and Auth0-shaped)
+//! on loopback and prints a ready `curl` command with a fresh token for every route. Set
+//! `ZT_OKTA_ISSUER`/`ZT_OKTA_AUDIENCE` or `ZT_AUTH0_ISSUER`/`ZT_AUTH0_AUDIENCE` to trust a
+//! real provider instead, and `ZT_BIND` to change the address (default 127.0.0.1:8080).
+
+mod routes;
+mod settings;
+
+use std::process::ExitCode;
+use std::time::Duration;
+
+use actix_web::{App, HttpServer};
+use tracing_subscriber::EnvFilter;
+use zt_actix::{Issuer, ZeroTrust};
+use zt_testkit::{Flavor, TestIssuer};
+
+use crate::settings::Settings;
+
+#[actix_web::main]
+async fn main() -> ExitCode {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info")),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+
+    match run().await {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(message) => {
+            eprintln!("zt-demo: {message}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run() -> Result<(), String> {
+    let settings = Settings::from_env()?;
+
+    let dev_okta = dev_issuer(settings.okta.is_none(), Flavor::Okta)?;
+    let dev_auth0 = dev_issuer(settings.auth0.is_none(), Flavor::Auth0)?;
+    let okta = settings.okta.or_else(|| dev_okta.as_ref().map(|d| d.trust(Issuer::okta)));
+    let auth0 = settings.auth0.or_else(|| dev_auth0.as_ref().map(|d| d.trust(Issuer::auth0)));
+
+    let mut builder = ZeroTrust::builder().realm("zt-demo");
+    if let Some(okta) = okta {
+        builder = builder.okta(okta);
+    }
+    if let Some(auth0) = auth0 {
+        builder = builder.auth0(auth0);
+    }
+    let zt = builder.build().map_err(|e| e.to_string())?;
+
+    let server = HttpServer::new(move || {
+        App::new().app_data(zt.clone()).configure(routes::configure)
+    })
+    .workers(2)
+    .bind(settings.bind)
+    .map_err(|e| format!("ZT_BIND: cannot listen on {}: {e}", settings.bind))?;
+    let addr = server.addrs().first().copied().unwrap_or(settings.bind);
+
+    print_examples(addr, dev_okta.as_ref(), dev_auth0.as_ref());
+    println!("zt-demo listening on http://{addr}");
+    server.run().await.map_err(|e| e.to_string())
+}
+
+/// An embedded issuer for the development default.
+struct DevIssuer(TestIssuer);
+
+impl DevIssuer {
+    fn trust(&self, make: fn(String) -> Issuer) -> Issuer {
+        make(self.0.issuer().to_owned()).audience(self.0.audience())
+    }
+}
+
+fn dev_issuer(wanted: bool, flavor: Flavor) -> Result<Option<DevIssuer>, String> {
+    if !wanted {
+        return Ok(None);
+    }
+    TestIssuer::start(flavor)
+        .map(|i| Some(DevIssuer(i)))
+        .map_err(|e| format!("cannot start the development issuer: {e}"))
+}
+
+fn print_examples(addr: std::net::SocketAddr, okta: Option<&DevIssuer>, auth0: Option<&DevIssuer>) {
+    let base = format!("http://{addr}");
+    println!("Routes (tokens below come from the embedded development issuers and expire in 1 hour):");
+    println!("  curl -i {base}/health");
+    if let Some(DevIssuer(okta)) = okta {
+        let token = okta.token().scopes(&["read"]).expires_in(Duration::from_secs(3600)).sign();
+        println!("  curl -i -H 'Authorization: Bearer {token}' {base}/employee");
+    }
+    if let Some(DevIssuer(auth0)) = auth0 {
+        let reader = auth0.token().scopes(&["read"]).expires_in(Duration::from_secs(3600)).sign();
+        let admin = auth0.token().scopes(&["read", "admin"]).expires_in(Duration::from_secs(3600)).sign();
+        println!("  curl -i -H 'Authorization: Bearer {reader}' {base}/customer");
+        println!("  curl -i -H 'Authorization: Bearer {reader}' {base}/customer/admin   # 403");
+        println!("  curl -i -H 'Authorization: Bearer {admin}' {base}/customer/admin");
+    }
+    println!("  curl -i {base}/customer   # 401, no token");
+}
