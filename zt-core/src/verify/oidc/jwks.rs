@@ -68,8 +68,27 @@ pub(crate) struct KeyCache {
     jwks_uri: ArcSwapOption<Url>,
     fetch_lock: tokio::sync::Mutex<()>,
     attempts: AtomicU64,
-    last_attempt: Mutex<Option<Instant>>,
+    last_attempt: Mutex<Attempts>,
     refreshing: AtomicBool,
+}
+
+/// Why a fetch is wanted; each cause has its own rate limit.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Trigger {
+    /// Nothing usable is cached: at most one attempt per cooldown, so a down issuer is not
+    /// hammered.
+    Empty,
+    /// The snapshot is older than the refresh interval (background refresh).
+    Stale,
+    /// A token names a key id the snapshot lacks: at most one per cooldown, so forged key
+    /// ids cannot drive fetches, while a genuinely new key is picked up at once.
+    UnknownKey,
+}
+
+#[derive(Debug, Default)]
+struct Attempts {
+    any: Option<Instant>,
+    unknown_key: Option<Instant>,
 }
 
 impl KeyCache {
@@ -82,7 +101,7 @@ impl KeyCache {
             jwks_uri: ArcSwapOption::empty(),
             fetch_lock: tokio::sync::Mutex::new(()),
             attempts: AtomicU64::new(0),
-            last_attempt: Mutex::new(None),
+            last_attempt: Mutex::new(Attempts::default()),
             refreshing: AtomicBool::new(false),
         }
     }
@@ -95,7 +114,7 @@ impl KeyCache {
         if let Some(set) = self.fresh_enough() {
             return Some(set);
         }
-        self.refresh().await;
+        self.refresh(Trigger::Empty).await;
         self.fresh_enough()
     }
 
@@ -117,7 +136,7 @@ impl KeyCache {
         }
         let this = Arc::clone(self);
         runtime.spawn(async move {
-            this.refresh().await;
+            this.refresh(Trigger::Stale).await;
             this.refreshing.store(false, Ordering::Release);
         });
     }
@@ -126,14 +145,11 @@ impl KeyCache {
     ///
     /// Concurrent callers share one fetch: whoever waited on the lock while another fetched
     /// returns without fetching again.
-    pub(crate) async fn refresh(&self) {
+    pub(crate) async fn refresh(&self, trigger: Trigger) {
         let seen = self.attempts.load(Ordering::Acquire);
         let _guard = self.fetch_lock.lock().await;
-        if self.attempts.load(Ordering::Acquire) != seen || self.cooling_down() {
+        if self.attempts.load(Ordering::Acquire) != seen || !self.may_fetch(trigger) {
             return;
-        }
-        if let Ok(mut last) = self.last_attempt.lock() {
-            *last = Some(Instant::now());
         }
 
         let timeout = self.issuer.fetch_timeout;
@@ -171,11 +187,26 @@ impl KeyCache {
         self.attempts.load(Ordering::Acquire)
     }
 
-    fn cooling_down(&self) -> bool {
-        let Ok(last) = self.last_attempt.lock() else {
+    /// Applies the trigger's rate limit and, when the fetch may go ahead, records it.
+    fn may_fetch(&self, trigger: Trigger) -> bool {
+        let Ok(mut last) = self.last_attempt.lock() else {
             return false;
         };
-        last.is_some_and(|at| at.elapsed() < self.issuer.refetch_cooldown)
+        let cooldown = self.issuer.refetch_cooldown;
+        let recent = |at: Option<Instant>| at.is_some_and(|at| at.elapsed() < cooldown);
+        let allowed = match trigger {
+            Trigger::Empty => !recent(last.any),
+            Trigger::Stale => true,
+            Trigger::UnknownKey => !recent(last.unknown_key),
+        };
+        if allowed {
+            let now = Some(Instant::now());
+            last.any = now;
+            if trigger == Trigger::UnknownKey {
+                last.unknown_key = now;
+            }
+        }
+        allowed
     }
 
     async fn fetch(&self) -> Result<KeySet, FetchError> {

@@ -31,7 +31,7 @@ use serde::Deserialize;
 
 use self::claims::AccessClaims;
 pub use self::config::{Issuer, Profile};
-use self::jwks::KeyCache;
+use self::jwks::{KeyCache, Trigger};
 use crate::{ConfigError, Denial, Mechanism, Principal, Provider, Reason};
 
 /// Verifies access tokens from one issuer.
@@ -127,7 +127,7 @@ impl OidcVerifier {
         };
         let mut keys = self.keys.keys().await.ok_or(unavailable)?;
         if keys.get(kid).is_none() {
-            self.keys.refresh().await;
+            self.keys.refresh(Trigger::UnknownKey).await;
             keys = self.keys.keys().await.ok_or(unavailable)?;
         }
         let Some(key) = keys.get(kid) else {
