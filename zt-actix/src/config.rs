@@ -92,7 +92,7 @@ impl ZeroTrustBuilder {
 
     /// Sets the realm named in `WWW-Authenticate` challenges.
     ///
-    /// Default `"api"`.
+    /// Default `"api"`. Must be printable ASCII; [`ZeroTrustBuilder::build`] refuses others.
     #[must_use]
     pub fn realm(mut self, realm: impl Into<String>) -> Self {
         self.realm = realm.into();
@@ -108,6 +108,13 @@ impl ZeroTrustBuilder {
     /// configured here (so a missing setting stops the service at startup, not on the first
     /// request).
     pub fn build(self) -> Result<ZeroTrust, ConfigError> {
+        if self.realm.is_empty() || !self.realm.bytes().all(|b| (0x20..0x7f).contains(&b)) {
+            return Err(ConfigError::Invalid {
+                setting: "realm".to_owned(),
+                problem: "must be non-empty printable ASCII, as it is sent in WWW-Authenticate"
+                    .to_owned(),
+            });
+        }
         let okta = self
             .okta
             .map(|i| OidcVerifier::new(Provider::Okta, i))

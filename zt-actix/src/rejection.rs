@@ -5,7 +5,6 @@ use std::fmt;
 use actix_web::http::header::{self, HeaderValue};
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, ResponseError};
-use actix_web_httpauth::headers::www_authenticate::bearer::{Bearer, Error as BearerError};
 use zt_core::Denial;
 
 /// Answers a refused request; returned by the guard extractor as its error.
@@ -55,24 +54,29 @@ impl Rejection {
         (!self.misconfigured).then_some(&self.denial)
     }
 
-    fn error_code(&self) -> Option<BearerError> {
+    /// Returns the RFC 6750 error code, or `None` when no credential was sent.
+    fn error_code(&self) -> Option<&'static str> {
         match self.denial {
-            Denial::BadRequest(_) => Some(BearerError::InvalidRequest),
-            Denial::InvalidCredential(_) => Some(BearerError::InvalidToken),
-            Denial::InsufficientScope(_) => Some(BearerError::InsufficientScope),
+            Denial::BadRequest(_) => Some("invalid_request"),
+            Denial::InvalidCredential(_) => Some("invalid_token"),
+            Denial::InsufficientScope(_) => Some("insufficient_scope"),
             _ => None,
         }
     }
 
-    fn challenge(&self) -> Bearer {
-        let mut challenge = Bearer::build().realm(self.realm.clone());
+    /// Builds the `WWW-Authenticate` value, auth-params separated by commas (RFC 7235).
+    fn challenge(&self) -> String {
+        let mut challenge = String::from("Bearer ");
+        push_param(&mut challenge, "realm", &self.realm);
         if let Some(code) = self.error_code() {
-            challenge = challenge.error(code);
+            challenge.push_str(", ");
+            push_param(&mut challenge, "error", code);
         }
         if let Denial::InsufficientScope(rule) = self.denial {
-            challenge = challenge.scope(rule.scopes().join(" "));
+            challenge.push_str(", ");
+            push_param(&mut challenge, "scope", &rule.scopes().join(" "));
         }
-        challenge.finish()
+        challenge
     }
 }
 
@@ -114,18 +118,25 @@ impl ResponseError for Rejection {
             });
         }
 
-        let challenge = self.challenge().to_string();
-        if let Ok(value) = HeaderValue::from_str(&challenge) {
+        if let Ok(value) = HeaderValue::from_str(&self.challenge()) {
             response.insert_header((header::WWW_AUTHENTICATE, value));
         }
-        let error = match self.error_code() {
-            Some(BearerError::InvalidRequest) => "invalid_request",
-            Some(BearerError::InvalidToken) => "invalid_token",
-            Some(BearerError::InsufficientScope) => "insufficient_scope",
-            None => "unauthorized",
-        };
+        let error = self.error_code().unwrap_or("unauthorized");
         response.json(Body { error })
     }
+}
+
+/// Appends `name="value"` as an RFC 7230 quoted-string, escaping `"` and `\\`.
+fn push_param(out: &mut String, name: &str, value: &str) {
+    out.push_str(name);
+    out.push_str("=\"");
+    for c in value.chars() {
+        if c == '"' || c == '\\' {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out.push('"');
 }
 
 #[derive(serde::Serialize)]
@@ -160,7 +171,10 @@ mod tests {
     fn refused_token_gets_invalid_token() {
         let (status, header) = challenge_of(Denial::InvalidCredential(Reason::Expired));
         assert_eq!(status, StatusCode::UNAUTHORIZED);
-        assert!(header.unwrap().contains("error=\"invalid_token\""));
+        assert_eq!(
+            header.unwrap(),
+            r#"Bearer realm="api", error="invalid_token""#
+        );
     }
 
     #[test]
@@ -168,8 +182,17 @@ mod tests {
         let (status, header) = challenge_of(Denial::InsufficientScope(ScopeRule::All(&["a", "b"])));
         assert_eq!(status, StatusCode::FORBIDDEN);
         let header = header.unwrap();
-        assert!(header.contains("error=\"insufficient_scope\""), "{header}");
-        assert!(header.contains("scope=\"a b\""), "{header}");
+        assert_eq!(
+            header,
+            r#"Bearer realm="api", error="insufficient_scope", scope="a b""#
+        );
+    }
+
+    #[test]
+    fn quotes_in_the_realm_are_escaped() {
+        let response = Rejection::new(Denial::Missing, r#"a"b\c"#).error_response();
+        let header = response.headers().get(header::WWW_AUTHENTICATE).unwrap();
+        assert_eq!(header.to_str().unwrap(), r#"Bearer realm="a\"b\\c""#);
     }
 
     #[actix_web::test]

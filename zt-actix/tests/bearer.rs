@@ -218,6 +218,7 @@ async fn no_token_gets_a_bare_challenge() {
     let answer = h.get("/employee", &[]).await;
     assert_eq!(answer.status, StatusCode::UNAUTHORIZED);
     assert_eq!(answer.challenge.as_deref(), Some(r#"Bearer realm="api""#));
+    assert_eq!(answer.body, r#"{"error":"unauthorized"}"#);
     let basic = h.get("/employee", &["Basic dXNlcjpwYXNz"]).await;
     assert_eq!(basic.status, StatusCode::UNAUTHORIZED);
     assert_eq!(basic.challenge.as_deref(), Some(r#"Bearer realm="api""#));
@@ -395,6 +396,10 @@ async fn bad_settings_stop_startup_naming_the_setting() {
             "okta.issuer",
         ),
         (Issuer::okta("corp.okta.com").audience("a"), "okta.issuer"),
+        (
+            Issuer::okta("https://corp.okta.com").audience("a"),
+            "okta.issuer",
+        ),
     ];
     for (issuer, setting) in cases {
         let err = ZeroTrust::builder()
@@ -404,6 +409,12 @@ async fn bad_settings_stop_startup_naming_the_setting() {
             .to_string();
         assert!(err.starts_with(setting), "{err}");
     }
+    let err = ZeroTrust::builder()
+        .realm("a\nb")
+        .build()
+        .unwrap_err()
+        .to_string();
+    assert!(err.starts_with("realm:"), "{err}");
 }
 
 #[actix_web::test]

@@ -41,8 +41,12 @@ async fn run() -> Result<(), String> {
 
     let dev_okta = dev_issuer(settings.okta.is_none(), Flavor::Okta)?;
     let dev_auth0 = dev_issuer(settings.auth0.is_none(), Flavor::Auth0)?;
-    let okta = settings.okta.or_else(|| dev_okta.as_ref().map(|d| d.trust(Issuer::okta)));
-    let auth0 = settings.auth0.or_else(|| dev_auth0.as_ref().map(|d| d.trust(Issuer::auth0)));
+    let okta = settings
+        .okta
+        .or_else(|| dev_okta.as_ref().map(|d| d.trust(Issuer::okta)));
+    let auth0 = settings
+        .auth0
+        .or_else(|| dev_auth0.as_ref().map(|d| d.trust(Issuer::auth0)));
 
     let mut builder = ZeroTrust::builder().realm("zt-demo");
     if let Some(okta) = okta {
@@ -53,12 +57,11 @@ async fn run() -> Result<(), String> {
     }
     let zt = builder.build().map_err(|e| e.to_string())?;
 
-    let server = HttpServer::new(move || {
-        App::new().app_data(zt.clone()).configure(routes::configure)
-    })
-    .workers(2)
-    .bind(settings.bind)
-    .map_err(|e| format!("ZT_BIND: cannot listen on {}: {e}", settings.bind))?;
+    let server =
+        HttpServer::new(move || App::new().app_data(zt.clone()).configure(routes::configure))
+            .workers(2)
+            .bind(settings.bind)
+            .map_err(|e| format!("ZT_BIND: cannot listen on {}: {e}", settings.bind))?;
     let addr = server.addrs().first().copied().unwrap_or(settings.bind);
 
     print_examples(addr, dev_okta.as_ref(), dev_auth0.as_ref());
@@ -86,15 +89,29 @@ fn dev_issuer(wanted: bool, flavor: Flavor) -> Result<Option<DevIssuer>, String>
 
 fn print_examples(addr: std::net::SocketAddr, okta: Option<&DevIssuer>, auth0: Option<&DevIssuer>) {
     let base = format!("http://{addr}");
-    println!("Routes (tokens below come from the embedded development issuers and expire in 1 hour):");
+    println!(
+        "Routes (tokens below come from the embedded development issuers and expire in 1 hour):"
+    );
     println!("  curl -i {base}/health");
     if let Some(DevIssuer(okta)) = okta {
-        let token = okta.token().scopes(&["read"]).expires_in(Duration::from_secs(3600)).sign();
+        let token = okta
+            .token()
+            .scopes(&["read"])
+            .expires_in(Duration::from_secs(3600))
+            .sign();
         println!("  curl -i -H 'Authorization: Bearer {token}' {base}/employee");
     }
     if let Some(DevIssuer(auth0)) = auth0 {
-        let reader = auth0.token().scopes(&["read"]).expires_in(Duration::from_secs(3600)).sign();
-        let admin = auth0.token().scopes(&["read", "admin"]).expires_in(Duration::from_secs(3600)).sign();
+        let reader = auth0
+            .token()
+            .scopes(&["read"])
+            .expires_in(Duration::from_secs(3600))
+            .sign();
+        let admin = auth0
+            .token()
+            .scopes(&["read", "admin"])
+            .expires_in(Duration::from_secs(3600))
+            .sign();
         println!("  curl -i -H 'Authorization: Bearer {reader}' {base}/customer");
         println!("  curl -i -H 'Authorization: Bearer {reader}' {base}/customer/admin   # 403");
         println!("  curl -i -H 'Authorization: Bearer {admin}' {base}/customer/admin");
