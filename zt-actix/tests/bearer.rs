@@ -2,16 +2,14 @@
 //! reach the handler, and that no token reaches the logs.
 #![allow(clippy::unwrap_used)] // Tests fail loudly on unexpected errors.
 
-use std::io::Write;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex};
 
 use actix_web::http::header::{AUTHORIZATION, RETRY_AFTER, WWW_AUTHENTICATE};
 use actix_web::http::StatusCode;
 use actix_web::{get, test, web, App, HttpResponse};
 use serde_json::{json, Value};
 use zt_actix::{zero_trust, Issuer, Principal, ZeroTrust};
-use zt_testkit::{Flavor, TestIssuer};
+use zt_testkit::{Flavor, LogCapture, TestIssuer};
 
 /// Counts handler runs, so tests can prove a refused request never reached one.
 #[derive(Default)]
@@ -52,34 +50,12 @@ async fn health(who: Option<Principal>, runs: web::Data<Runs>) -> HttpResponse {
     })
 }
 
-/// Captures every log line written while a test runs.
-#[derive(Clone, Default)]
-struct Logs(Arc<Mutex<Vec<u8>>>);
-
-impl Logs {
-    fn text(&self) -> String {
-        String::from_utf8_lossy(&self.0.lock().unwrap()).into_owned()
-    }
-}
-
-impl Write for Logs {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(buf);
-        Ok(buf.len())
-    }
-
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
 struct Harness {
     okta: TestIssuer,
     auth0: TestIssuer,
     zt: ZeroTrust,
     runs: web::Data<Runs>,
-    logs: Logs,
-    _log_guard: tracing::subscriber::DefaultGuard,
+    logs: LogCapture,
 }
 
 impl Harness {
@@ -95,21 +71,13 @@ impl Harness {
             .auth0(Issuer::auth0(auth0.issuer()).audience(auth0.audience()))
             .build()
             .unwrap();
-        let logs = Logs::default();
-        let writer = logs.clone();
-        let subscriber = tracing_subscriber::fmt()
-            .with_max_level(tracing::Level::TRACE)
-            .with_writer(move || writer.clone())
-            .with_ansi(false)
-            .finish();
-        let _log_guard = tracing::subscriber::set_default(subscriber);
+        let logs = LogCapture::install();
         Self {
             okta,
             auth0,
             zt,
             runs: web::Data::new(Runs::default()),
             logs,
-            _log_guard,
         }
     }
 

@@ -45,9 +45,11 @@
 mod flavor;
 mod issuer;
 mod keys;
+mod logs;
 mod token;
 
 pub use flavor::Flavor;
 pub use issuer::{IssuerBuilder, TestIssuer};
 pub use keys::{KeyAlg, PublicKeyForm, SigningKey};
+pub use logs::LogCapture;
 pub use token::{encode_raw, encode_raw_text, TokenBuilder};
