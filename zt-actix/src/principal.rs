@@ -44,17 +44,16 @@ impl FromRequest for Principal {
     type Future = LocalBoxFuture<'static, Result<Self, Rejection>>;
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        let pending = req.extensions().get::<PendingDecision>().cloned();
-        let path = req.path().to_owned();
+        let Some(PendingDecision(decision)) = req.extensions().get::<PendingDecision>().cloned()
+        else {
+            tracing::error!(
+                target: "zt::decision",
+                route = req.path(),
+                "a handler takes Principal but has no #[zero_trust] attribute"
+            );
+            return Box::pin(async { Err(Rejection::misconfigured()) });
+        };
         Box::pin(async move {
-            let Some(PendingDecision(decision)) = pending else {
-                tracing::error!(
-                    target: "zt::decision",
-                    route = %path,
-                    "a handler takes Principal but has no #[zero_trust] attribute"
-                );
-                return Err(Rejection::misconfigured());
-            };
             match decision.await? {
                 Some(principal) => Ok(Principal(principal)),
                 None => Err(Rejection::misconfigured()),

@@ -394,3 +394,30 @@ async fn missing_configuration_fails_closed() {
     assert_eq!(response.status(), StatusCode::INTERNAL_SERVER_ERROR);
     assert_eq!(runs.0.load(Ordering::SeqCst), 0);
 }
+
+#[get("/unannotated")]
+async fn unannotated(_who: Principal, runs: web::Data<Runs>) -> HttpResponse {
+    runs.0.fetch_add(1, Ordering::SeqCst);
+    HttpResponse::Ok().finish()
+}
+
+#[actix_web::test]
+async fn a_principal_without_an_attribute_fails_closed() {
+    let h = Harness::new();
+    let app = test::init_service(
+        App::new()
+            .app_data(h.zt.clone())
+            .app_data(h.runs.clone())
+            .service(unannotated),
+    )
+    .await;
+    let token = h.okta.token().scopes(&["read"]).sign();
+    let req = test::TestRequest::get()
+        .uri("/unannotated")
+        .insert_header((AUTHORIZATION, format!("Bearer {token}")))
+        .to_request();
+    let response = test::call_service(&app, req).await;
+    assert_eq!(response.status(), StatusCode::INTERNAL_SERVER_ERROR);
+    assert_eq!(h.runs(), 0);
+    assert!(h.logs.text().contains("has no #[zero_trust] attribute"));
+}
