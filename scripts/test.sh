@@ -10,4 +10,17 @@ if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then
 fi
 npm ci --prefix interop/oidc-provider --no-audit --no-fund --loglevel=error
 
+# The secret store's AWS tests start moto_server (PyPI package moto[server]) on loopback.
+if ! command -v moto_server >/dev/null 2>&1; then
+  echo "installing moto[server] for the secret store's AWS tests"
+  if ! command -v python3 >/dev/null 2>&1 || ! python3 -m pip --version >/dev/null 2>&1; then
+    apt-get update -qq && apt-get install -y -qq python3 python3-pip
+  fi
+  python3 -m pip install --quiet 'moto[server]' \
+    || python3 -m pip install --quiet --break-system-packages 'moto[server]'
+  if command -v pyenv >/dev/null 2>&1; then pyenv rehash; fi
+  hash -r
+  command -v moto_server >/dev/null 2>&1 || { echo "moto_server is still not on PATH" >&2; exit 1; }
+fi
+
 cargo test --workspace "$@"

@@ -46,10 +46,12 @@ mod flavor;
 mod issuer;
 mod keys;
 mod logs;
+mod moto;
 mod token;
 
 pub use flavor::Flavor;
 pub use issuer::{IssuerBuilder, TestIssuer};
 pub use keys::{KeyAlg, PublicKeyForm, SigningKey};
 pub use logs::LogCapture;
+pub use moto::{sdk_config, Fault, FaultProxy, MotoServer};
 pub use token::{encode_raw, encode_raw_text, TokenBuilder};
