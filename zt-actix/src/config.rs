@@ -2,7 +2,8 @@
 
 use std::sync::Arc;
 
-use zt_core::{ConfigError, Issuer, OidcVerifier, Provider};
+use zt_core::verify::api_key::KeyRing;
+use zt_core::{ConfigError, Issuer, OidcVerifier, Provider, Requirement};
 
 use crate::declaration::Declaration;
 
@@ -36,6 +37,7 @@ pub struct ZeroTrust {
 struct Inner {
     okta: Option<OidcVerifier>,
     auth0: Option<OidcVerifier>,
+    api_keys: Option<Arc<KeyRing>>,
     realm: String,
 }
 
@@ -46,6 +48,7 @@ impl ZeroTrust {
         ZeroTrustBuilder {
             okta: None,
             auth0: None,
+            api_keys: None,
             realm: "api".to_owned(),
         }
     }
@@ -57,6 +60,22 @@ impl ZeroTrust {
             Provider::Okta => self.inner.okta.as_ref(),
             Provider::Auth0 => self.inner.auth0.as_ref(),
             _ => None,
+        }
+    }
+
+    /// Returns the API key ring, when configured.
+    #[must_use]
+    pub fn api_keys(&self) -> Option<&KeyRing> {
+        self.inner.api_keys.as_deref()
+    }
+
+    /// Tells whether what `requirement` needs is configured.
+    #[must_use]
+    pub fn supports(&self, requirement: &Requirement) -> bool {
+        match requirement {
+            Requirement::Token { provider, .. } => self.verifier(*provider).is_some(),
+            Requirement::ApiKey { .. } => self.inner.api_keys.is_some(),
+            _ => true,
         }
     }
 
@@ -72,6 +91,7 @@ impl ZeroTrust {
 pub struct ZeroTrustBuilder {
     okta: Option<Issuer>,
     auth0: Option<Issuer>,
+    api_keys: Option<Arc<KeyRing>>,
     realm: String,
 }
 
@@ -87,6 +107,16 @@ impl ZeroTrustBuilder {
     #[must_use]
     pub fn auth0(mut self, issuer: Issuer) -> Self {
         self.auth0 = Some(issuer);
+        self
+    }
+
+    /// Accepts API keys from `ring` on `#[zero_trust(api_key, ..)]` routes.
+    ///
+    /// Keep the `Arc` to update the ring while running ([`KeyRing::replace`]); revoking or
+    /// disabling a key there takes effect on the next request.
+    #[must_use]
+    pub fn api_keys(mut self, ring: Arc<KeyRing>) -> Self {
+        self.api_keys = Some(ring);
         self
     }
 
@@ -123,21 +153,23 @@ impl ZeroTrustBuilder {
             .auth0
             .map(|i| OidcVerifier::new(Provider::Auth0, i))
             .transpose()?;
+        let inner = Inner {
+            okta,
+            auth0,
+            api_keys: self.api_keys,
+            realm: self.realm,
+        };
         let zt = ZeroTrust {
-            inner: Arc::new(Inner {
-                okta,
-                auth0,
-                realm: self.realm,
-            }),
+            inner: Arc::new(inner),
         };
 
         for declared in inventory::iter::<Declaration> {
-            let Some(provider) = declared.requirement.provider() else {
+            let Some(setting) = declared.requirement.setting() else {
                 continue;
             };
-            if zt.verifier(provider).is_none() {
+            if !zt.supports(&declared.requirement) {
                 return Err(ConfigError::Unconfigured {
-                    setting: provider.as_str().to_owned(),
+                    setting: setting.to_owned(),
                     handler: format!("{}::{}", declared.module, declared.handler),
                 });
             }

@@ -1,6 +1,6 @@
 //! Finding the bearer token in a request, and refusing the places it must not be.
 
-use actix_web::http::header::AUTHORIZATION;
+use actix_web::http::header::{HeaderName, AUTHORIZATION};
 use actix_web::HttpRequest;
 use zt_core::{Denial, Reason};
 
@@ -41,6 +41,55 @@ pub(crate) fn bearer_token(req: &HttpRequest) -> Result<&str, Denial> {
         return Err(Denial::BadRequest(Reason::MalformedHeader));
     }
     Ok(token)
+}
+
+/// The header AWS API Gateway clients send API keys in.
+pub(crate) const X_API_KEY: HeaderName = HeaderName::from_static("x-api-key");
+
+/// Returns the API key of `req`, from `X-API-Key` or `Authorization: ApiKey <key>`.
+///
+/// A key in the query string (under any parameter name, recognised by its prefix) is
+/// refused with 400 and never read further; so are two keys in one request.
+pub(crate) fn api_key(req: &HttpRequest) -> Result<&str, Denial> {
+    let query = req.query_string();
+    if query.contains(zt_core::verify::api_key::KEY_PREFIX) || key_param_in_query(query) {
+        return Err(Denial::BadRequest(Reason::CredentialInUrl));
+    }
+
+    let mut found = None;
+    let mut count = 0;
+    for value in req.headers().get_all(X_API_KEY) {
+        count += 1;
+        let text = value
+            .to_str()
+            .map_err(|_| Denial::BadRequest(Reason::MalformedHeader))?;
+        found = Some(text.trim_matches(' '));
+    }
+    for value in req.headers().get_all(AUTHORIZATION) {
+        let Ok(text) = value.to_str() else { continue };
+        if let Some((scheme, key)) = text.split_once(' ') {
+            if scheme.eq_ignore_ascii_case("apikey") {
+                count += 1;
+                found = Some(key.trim_matches(' '));
+            }
+        }
+    }
+
+    match (count, found) {
+        (0, _) | (_, None) => Err(Denial::Missing),
+        (1, Some("")) => Err(Denial::BadRequest(Reason::MalformedHeader)),
+        (1, Some(key)) => Ok(key),
+        _ => Err(Denial::BadRequest(Reason::SeveralCredentials)),
+    }
+}
+
+fn key_param_in_query(query: &str) -> bool {
+    !query.is_empty()
+        && url::form_urlencoded::parse(query.as_bytes()).any(|(name, _)| {
+            ["api_key", "apikey", "api-key", "x-api-key"]
+                .iter()
+                .any(|n| name.eq_ignore_ascii_case(n))
+        })
 }
 
 fn token_in_query(query: &str) -> bool {
@@ -99,6 +148,46 @@ mod tests {
         assert_eq!(
             extract(alone),
             Err(Denial::BadRequest(Reason::CredentialInUrl))
+        );
+    }
+
+    fn extract_key(req: TestRequest) -> Result<String, Denial> {
+        let req = req.to_http_request();
+        api_key(&req).map(str::to_owned)
+    }
+
+    #[test]
+    fn api_keys_come_from_x_api_key_or_authorization() {
+        let header = TestRequest::get().insert_header((X_API_KEY, "ztk_abc"));
+        assert_eq!(extract_key(header).unwrap(), "ztk_abc");
+        let auth = TestRequest::get().insert_header((AUTHORIZATION, "apikey ztk_abc"));
+        assert_eq!(extract_key(auth).unwrap(), "ztk_abc");
+        let bearer = TestRequest::get().insert_header((AUTHORIZATION, "Bearer ztk_abc"));
+        assert_eq!(extract_key(bearer), Err(Denial::Missing));
+    }
+
+    #[test]
+    fn api_keys_in_the_url_or_twice_are_bad_requests() {
+        for uri in ["/x?api_key=1", "/x?q=ztk_abc", "/x?X-API-Key=1"] {
+            let req = TestRequest::get()
+                .uri(uri)
+                .insert_header((X_API_KEY, "ztk_abc"));
+            assert_eq!(
+                extract_key(req),
+                Err(Denial::BadRequest(Reason::CredentialInUrl))
+            );
+        }
+        let twice = TestRequest::get()
+            .insert_header((X_API_KEY, "ztk_a"))
+            .insert_header((AUTHORIZATION, "ApiKey ztk_b"));
+        assert_eq!(
+            extract_key(twice),
+            Err(Denial::BadRequest(Reason::SeveralCredentials))
+        );
+        let empty = TestRequest::get().insert_header((X_API_KEY, ""));
+        assert_eq!(
+            extract_key(empty),
+            Err(Denial::BadRequest(Reason::MalformedHeader))
         );
     }
 

@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use actix_web::HttpRequest;
 use tracing::Level;
-use zt_core::{Denial, Principal, Provider};
+use zt_core::{Denial, Principal};
 
 fn route(req: &HttpRequest) -> String {
     req.match_pattern().unwrap_or_else(|| req.path().to_owned())
@@ -25,9 +25,9 @@ pub(crate) fn anonymous(req: &HttpRequest, reason: &str) {
     );
 }
 
-pub(crate) fn token(
+pub(crate) fn verified(
     req: &HttpRequest,
-    provider: Provider,
+    mechanism: &str,
     result: &Result<Arc<Principal>, Option<Denial>>,
     elapsed: Duration,
 ) {
@@ -36,7 +36,7 @@ pub(crate) fn token(
         Ok(principal) => tracing::trace!(
             target: "zt::decision",
             outcome = "allow",
-            mechanism = provider.as_str(),
+            mechanism,
             route = %route(req),
             issuer = principal.issuer(),
             subject = principal.subject(),
@@ -45,7 +45,6 @@ pub(crate) fn token(
         Err(None) => misconfigured(req, "the route's provider is not configured"),
         Err(Some(denial)) => {
             let reason = denial.reason().code();
-            let mechanism = provider.as_str();
             if matches!(denial, Denial::Unavailable { .. }) {
                 log_denial(Level::INFO, req, mechanism, reason, micros);
             } else {

@@ -9,7 +9,7 @@ use actix_web::{FromRequest, HttpMessage as _, HttpRequest};
 use futures_util::future::{FutureExt as _, LocalBoxFuture, Shared};
 use zt_core::{Denial, Provider, Requirement, ScopeRule};
 
-use crate::credential::bearer_token;
+use crate::credential::{api_key, bearer_token};
 use crate::decision;
 use crate::rejection::Rejection;
 use crate::ZeroTrust;
@@ -68,18 +68,56 @@ async fn decide(req: &HttpRequest, requirement: &'static Requirement) -> Outcome
         Requirement::Token { provider, scopes } => {
             let started = Instant::now();
             let result = verify_token(zt, req, provider, scopes).await;
-            decision::token(req, provider, &result, started.elapsed());
-            match result {
-                Ok(principal) => Ok(Some(principal)),
-                Err(None) => Err(Rejection::misconfigured()),
-                Err(Some(denial)) => Err(Rejection::new(denial, zt.realm())),
-            }
+            decision::verified(req, provider.as_str(), &result, started.elapsed());
+            respond(result, "Bearer", zt)
+        }
+        Requirement::ApiKey { scopes } => {
+            let started = Instant::now();
+            let result = verify_api_key(zt, req, scopes);
+            decision::verified(req, "api_key", &result, started.elapsed());
+            respond(result, "ApiKey", zt)
         }
         _ => {
             decision::misconfigured(req, "requirement kind not supported by this version");
             Err(Rejection::misconfigured())
         }
     }
+}
+
+fn respond(
+    result: Result<Arc<zt_core::Principal>, Option<Denial>>,
+    scheme: &'static str,
+    zt: &ZeroTrust,
+) -> Outcome {
+    match result {
+        Ok(principal) => Ok(Some(principal)),
+        Err(None) => Err(Rejection::misconfigured()),
+        Err(Some(denial)) => Err(Rejection::with_scheme(denial, scheme, zt.realm())),
+    }
+}
+
+/// Verifies the request's API key; `Err(None)` means no key ring is configured.
+fn verify_api_key(
+    zt: &ZeroTrust,
+    req: &HttpRequest,
+    scopes: ScopeRule,
+) -> Result<Arc<zt_core::Principal>, Option<Denial>> {
+    let ring = zt.api_keys().ok_or(None)?;
+    let key = api_key(req)?;
+
+    let principal = ring.verify(key)?;
+
+    authorize(principal, scopes)
+}
+
+fn authorize(
+    principal: zt_core::Principal,
+    scopes: ScopeRule,
+) -> Result<Arc<zt_core::Principal>, Option<Denial>> {
+    if !scopes.is_satisfied_by(principal.scopes()) {
+        return Err(Some(Denial::InsufficientScope(scopes)));
+    }
+    Ok(Arc::new(principal))
 }
 
 /// Verifies the request's bearer token; `Err(None)` means the provider is not configured.
@@ -94,8 +132,5 @@ async fn verify_token(
 
     let principal = verifier.verify(token).await?;
 
-    if !scopes.is_satisfied_by(principal.scopes()) {
-        return Err(Some(Denial::InsufficientScope(scopes)));
-    }
-    Ok(Arc::new(principal))
+    authorize(principal, scopes)
 }

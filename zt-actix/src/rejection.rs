@@ -19,7 +19,8 @@ use zt_core::Denial;
 /// | missing scopes | 403 | `error="insufficient_scope", scope=".."` |
 /// | cannot verify now | 503 | none; `Retry-After` instead |
 ///
-/// The body names only the error code; the precise reason goes to the decision log.
+/// The body names only the error code; the precise reason goes to the decision log. API
+/// key routes answer the same way with the `ApiKey` scheme in the challenge.
 ///
 /// A route whose protection is misconfigured (no [`ZeroTrust`](crate::ZeroTrust) in
 /// `app_data`, or a `Principal` taken without `#[zero_trust]`) is refused with 500: the
@@ -27,14 +28,23 @@ use zt_core::Denial;
 #[derive(Debug, Clone)]
 pub struct Rejection {
     denial: Denial,
+    scheme: &'static str,
     realm: String,
     misconfigured: bool,
 }
 
 impl Rejection {
+    /// Refuses with a `Bearer` challenge.
+    #[cfg(test)]
     pub(crate) fn new(denial: Denial, realm: &str) -> Self {
+        Self::with_scheme(denial, "Bearer", realm)
+    }
+
+    /// Refuses with a challenge of the given scheme (`Bearer`, `ApiKey`).
+    pub(crate) fn with_scheme(denial: Denial, scheme: &'static str, realm: &str) -> Self {
         Self {
             denial,
+            scheme,
             realm: realm.to_owned(),
             misconfigured: false,
         }
@@ -43,6 +53,7 @@ impl Rejection {
     pub(crate) fn misconfigured() -> Self {
         Self {
             denial: Denial::Missing,
+            scheme: "Bearer",
             realm: String::new(),
             misconfigured: true,
         }
@@ -66,7 +77,7 @@ impl Rejection {
 
     /// Builds the `WWW-Authenticate` value, auth-params separated by commas (RFC 7235).
     fn challenge(&self) -> String {
-        let mut challenge = String::from("Bearer ");
+        let mut challenge = format!("{} ", self.scheme);
         push_param(&mut challenge, "realm", &self.realm);
         if let Some(code) = self.error_code() {
             challenge.push_str(", ");

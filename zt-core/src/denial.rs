@@ -63,11 +63,19 @@ pub enum Reason {
     AlgorithmMismatch,
     /// The token names no key id.
     MissingKeyId,
-    /// The token names a key the issuer does not publish.
+    /// The token names a key the issuer does not publish, or the API key's id is unknown.
     UnknownKey,
+    /// The presented API key does not have the key format.
+    MalformedKey,
+    /// The presented API key's checksum does not match: a typo or a made-up key.
+    KeyChecksum,
+    /// The API key's id is known but the rest of the key is wrong.
+    WrongKey,
+    /// The API key was disabled before its expiry.
+    KeyDisabled,
     /// The signature does not verify.
     BadSignature,
-    /// The token has expired.
+    /// The token or key has expired.
     Expired,
     /// The token is not valid yet (`nbf` or `iat` in the future).
     NotYetValid,
@@ -87,6 +95,8 @@ pub enum Reason {
     InsufficientScope,
     /// The issuer's signing keys could not be fetched and none are cached.
     KeysUnavailable,
+    /// A secret could not be fetched and no cached version may still be used.
+    SecretUnavailable,
 }
 
 impl Reason {
@@ -104,6 +114,10 @@ impl Reason {
             Self::AlgorithmMismatch => "algorithm_mismatch",
             Self::MissingKeyId => "missing_key_id",
             Self::UnknownKey => "unknown_key",
+            Self::MalformedKey => "malformed_key",
+            Self::KeyChecksum => "key_checksum",
+            Self::WrongKey => "wrong_key",
+            Self::KeyDisabled => "key_disabled",
             Self::BadSignature => "bad_signature",
             Self::Expired => "expired",
             Self::NotYetValid => "not_yet_valid",
@@ -115,6 +129,7 @@ impl Reason {
             Self::UnsupportedCritical => "unsupported_critical",
             Self::InsufficientScope => "insufficient_scope",
             Self::KeysUnavailable => "keys_unavailable",
+            Self::SecretUnavailable => "secret_unavailable",
         }
     }
 }

@@ -15,6 +15,7 @@ mod error;
 mod principal;
 mod requirement;
 mod scope;
+pub mod secret;
 pub mod verify;
 
 pub use denial::{Denial, Reason};
@@ -22,5 +23,6 @@ pub use error::ConfigError;
 pub use principal::{Mechanism, Principal};
 pub use requirement::{Provider, Requirement, ScopeRule};
 pub use scope::Scopes;
+pub use secret::{Secret, SecretStore};
 pub use verify::oidc::{Issuer, OidcVerifier, Profile};
 pub use verify::Verifier;

@@ -102,6 +102,8 @@ impl Principal {
 pub enum Mechanism {
     /// An access token from an OpenID Connect provider.
     Token(Provider),
+    /// An API key from the key ring.
+    ApiKey,
 }
 
 impl Mechanism {
@@ -110,6 +112,7 @@ impl Mechanism {
     pub const fn as_str(self) -> &'static str {
         match self {
             Self::Token(p) => p.as_str(),
+            Self::ApiKey => "api_key",
         }
     }
 }

@@ -21,6 +21,11 @@ pub enum Requirement {
         /// Which scopes the token must carry.
         scopes: ScopeRule,
     },
+    /// An API key from the key ring carrying the given scopes.
+    ApiKey {
+        /// Which scopes the key must grant.
+        scopes: ScopeRule,
+    },
 }
 
 impl Requirement {
@@ -28,8 +33,18 @@ impl Requirement {
     #[must_use]
     pub const fn provider(&self) -> Option<Provider> {
         match self {
-            Self::Anonymous { .. } => None,
             Self::Token { provider, .. } => Some(*provider),
+            Self::Anonymous { .. } | Self::ApiKey { .. } => None,
+        }
+    }
+
+    /// Returns the name of the setting this requirement needs configured, if any.
+    #[must_use]
+    pub const fn setting(&self) -> Option<&'static str> {
+        match self {
+            Self::Anonymous { .. } => None,
+            Self::Token { provider, .. } => Some(provider.as_str()),
+            Self::ApiKey { .. } => Some("api_keys"),
         }
     }
 }

@@ -88,18 +88,27 @@ fn requirement_value(requirement: &Requirement) -> TokenStream {
                 Provider::Okta => quote!(Okta),
                 Provider::Auth0 => quote!(Auth0),
             };
-            let (rule, list) = match scopes {
-                ScopeRule::All(list) => (quote!(All), list),
-                ScopeRule::Any(list) => (quote!(Any), list),
-            };
+            let scopes = scope_rule(scopes);
             quote! {
                 #private::Requirement::Token {
                     provider: #private::Provider::#provider,
-                    scopes: #private::ScopeRule::#rule(&[#(#list),*]),
+                    scopes: #scopes,
                 }
             }
         }
+        Requirement::ApiKey { scopes } => {
+            let scopes = scope_rule(scopes);
+            quote!(#private::Requirement::ApiKey { scopes: #scopes })
+        }
     }
+}
+
+fn scope_rule(scopes: &ScopeRule) -> TokenStream {
+    let (rule, list) = match scopes {
+        ScopeRule::All(list) => (quote!(All), list),
+        ScopeRule::Any(list) => (quote!(Any), list),
+    };
+    quote!(::zt_actix::__private::ScopeRule::#rule(&[#(#list),*]))
 }
 
 #[cfg(test)]

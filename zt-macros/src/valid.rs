@@ -18,7 +18,7 @@ mod scope;
 pub(crate) use handler::handler;
 
 /// Lists the mechanisms the attribute accepts, for error messages.
-const MECHANISMS: &str = "okta, auth0, anonymous";
+const MECHANISMS: &str = "okta, auth0, api_key, anonymous";
 
 /// Lists every key of every mechanism, for errors written before a mechanism is known.
 const ALL_KEYS: &str = "scopes, any_scope, reason";
@@ -32,6 +32,8 @@ pub(crate) enum Requirement {
         provider: Provider,
         scopes: ScopeRule,
     },
+    /// An API key from the key ring satisfying `scopes`.
+    ApiKey { scopes: ScopeRule },
 }
 
 /// Names an identity provider, mirroring the runtime enum of the same name.
@@ -53,6 +55,7 @@ pub(crate) enum ScopeRule {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Mechanism {
     Token(Provider),
+    ApiKey,
     Anonymous,
 }
 
@@ -61,6 +64,7 @@ impl Mechanism {
         match name {
             "okta" => Some(Self::Token(Provider::Okta)),
             "auth0" => Some(Self::Token(Provider::Auth0)),
+            "api_key" => Some(Self::ApiKey),
             "anonymous" => Some(Self::Anonymous),
             _ => None,
         }
@@ -70,13 +74,14 @@ impl Mechanism {
         match self {
             Self::Token(Provider::Okta) => "okta",
             Self::Token(Provider::Auth0) => "auth0",
+            Self::ApiKey => "api_key",
             Self::Anonymous => "anonymous",
         }
     }
 
     fn keys(self) -> &'static str {
         match self {
-            Self::Token(_) => "scopes, any_scope",
+            Self::Token(_) | Self::ApiKey => "scopes, any_scope",
             Self::Anonymous => "reason",
         }
     }
@@ -85,6 +90,7 @@ impl Mechanism {
         match self {
             Self::Token(Provider::Okta) => "`okta, scopes = \"orders:read\"`",
             Self::Token(Provider::Auth0) => "`auth0, scopes = \"orders:read\"`",
+            Self::ApiKey => "`api_key, scopes = \"export\"`",
             Self::Anonymous => "`anonymous, reason = \"health probe\"`",
         }
     }
@@ -242,7 +248,10 @@ pub(crate) fn requirement(args: Args) -> syn::Result<Requirement> {
         Misplaced::Report
     };
     let requirement = match mechanism {
-        Mechanism::Token(provider) => token(provider, sorted.settings, misplaced, &mut errors),
+        Mechanism::Token(provider) => scoped(mechanism, sorted.settings, misplaced, &mut errors)
+            .map(|scopes| Requirement::Token { provider, scopes }),
+        Mechanism::ApiKey => scoped(mechanism, sorted.settings, misplaced, &mut errors)
+            .map(|scopes| Requirement::ApiKey { scopes }),
         Mechanism::Anonymous => anonymous(&keyword, sorted.settings, misplaced, &mut errors),
     };
     errors.conclude(requirement)
@@ -348,14 +357,13 @@ impl Sorted {
     }
 }
 
-/// Checks the settings of a token mechanism and builds its requirement.
-fn token(
-    provider: Provider,
+/// Checks the settings of a scoped mechanism (a token or an API key) and builds its rule.
+fn scoped(
+    mechanism: Mechanism,
     settings: Vec<Setting>,
     misplaced: Misplaced,
     errors: &mut Errors,
-) -> Option<Requirement> {
-    let mechanism = Mechanism::Token(provider);
+) -> Option<ScopeRule> {
     let mut first_scope_key: Option<Key> = None;
     let mut scopes = Some(ScopeRule::All(Vec::new()));
 
@@ -400,10 +408,7 @@ fn token(
         }
     }
 
-    Some(Requirement::Token {
-        provider,
-        scopes: scopes?,
-    })
+    scopes
 }
 
 /// Checks the settings of `anonymous` and builds its requirement.
@@ -590,15 +595,15 @@ mod tests {
 
     #[test]
     fn an_unknown_mechanism_lists_the_known_ones_and_is_not_also_missing() {
-        let errors = messages(quote!(api_key));
+        let errors = messages(quote!(mtls));
         assert_eq!(
             errors,
-            ["unknown mechanism `api_key`; expected one of: okta, auth0, anonymous"]
+            ["unknown mechanism `mtls`; expected one of: okta, auth0, api_key, anonymous"]
         );
         let errors = messages(quote!(any(okta, auth0)));
         assert_eq!(
             errors,
-            ["unknown mechanism `any`; expected one of: okta, auth0, anonymous"]
+            ["unknown mechanism `any`; expected one of: okta, auth0, api_key, anonymous"]
         );
     }
 

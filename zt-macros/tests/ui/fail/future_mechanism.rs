@@ -1,8 +1,5 @@
 use zt_actix::zero_trust;
 
-#[zero_trust(api_key)]
-async fn api_key() {}
-
 #[zero_trust(mtls)]
 async fn mtls() {}
 
