@@ -31,4 +31,4 @@ mod format;
 mod ring;
 
 pub use self::format::{KeyHash, NewKey, KEY_PATTERN, KEY_PREFIX};
-pub use self::ring::{KeyRecord, KeyRing, RingDocument, RingError};
+pub use self::ring::{KeyRecord, KeyRing, RingDocument, RingError, RingFollower};

@@ -2,7 +2,7 @@
 
 use std::collections::HashMap;
 use std::sync::Arc;
-use std::time::{SystemTime, UNIX_EPOCH};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use arc_swap::ArcSwap;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
@@ -10,6 +10,7 @@ use base64::Engine as _;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 use super::format::{self, FormatError, KeyHash};
+use crate::secret::Secret;
 use crate::{Denial, Mechanism, Principal, Reason, Scopes};
 
 /// Describes one issued key, as stored in the ring.
@@ -105,6 +106,9 @@ pub enum RingError {
     /// Two records share an id.
     #[error("key ring holds key id `{0}` twice")]
     DuplicateId(String),
+    /// The secret holding the ring has no usable version.
+    #[error("{0}")]
+    Unavailable(String),
 }
 
 struct Entry {
@@ -129,6 +133,7 @@ struct Entry {
 /// and disabled keys are refused with distinct reasons in the log.
 pub struct KeyRing {
     entries: ArcSwap<HashMap<String, Entry>>,
+    source: Option<Secret>,
 }
 
 impl std::fmt::Debug for KeyRing {
@@ -143,6 +148,7 @@ impl Default for KeyRing {
     fn default() -> Self {
         Self {
             entries: ArcSwap::from_pointee(HashMap::new()),
+            source: None,
         }
     }
 }
@@ -163,6 +169,81 @@ impl KeyRing {
     /// Returns [`RingError`] as [`RingDocument::from_json`] does.
     pub fn from_json(bytes: &[u8]) -> Result<Self, RingError> {
         Ok(Self::new(&RingDocument::from_json(bytes)?))
+    }
+
+    /// Builds a ring from the current version of `secret`, which holds a stored ring.
+    ///
+    /// Keep it in step with the secret with [`KeyRing::follow`]. While the secret is
+    /// unavailable (its source down for longer than the secret's `max_stale`), every key is
+    /// answered with [`Denial::Unavailable`]: revocations must not be missed.
+    ///
+    /// # Errors
+    ///
+    /// Returns [`RingError::Unavailable`] when the secret has no usable version yet (load
+    /// it first, e.g. with `SecretStore::refresh_all`), or the parse errors of
+    /// [`RingDocument::from_json`].
+    pub fn from_secret(secret: Secret) -> Result<Self, RingError> {
+        let current = secret
+            .current()
+            .map_err(|e| RingError::Unavailable(e.to_string()))?;
+        let doc = RingDocument::from_json(current.value().expose_bytes())?;
+        let ring = Self {
+            entries: ArcSwap::from_pointee(HashMap::new()),
+            source: Some(secret),
+        };
+        ring.replace(&doc);
+        Ok(ring)
+    }
+
+    /// Re-reads the ring whenever its secret's current version changes, checking every
+    /// `every`; stops when the returned handle drops.
+    ///
+    /// A new version that does not parse is refused with a WARN event (target
+    /// `zt::secrets`) and the previous ring stays in force. Revocations therefore reach
+    /// requests within the secret store's refresh interval plus `every`; to apply one at
+    /// once, call `Secret::refresh_now` (from an admin hook, say) after writing the ring.
+    ///
+    /// # Panics
+    ///
+    /// Panics when called outside a Tokio runtime.
+    pub fn follow(self: &Arc<Self>, every: Duration) -> RingFollower {
+        let ring = Arc::clone(self);
+        let task = tokio::spawn(async move {
+            let Some(secret) = ring.source.clone() else {
+                return;
+            };
+            let mut seen = secret.current().ok().map(|v| v.id().to_owned());
+            loop {
+                tokio::time::sleep(every).await;
+                let Ok(current) = secret.current() else {
+                    continue;
+                };
+                if seen.as_deref() == Some(current.id()) {
+                    continue;
+                }
+                seen = Some(current.id().to_owned());
+                match RingDocument::from_json(current.value().expose_bytes()) {
+                    Ok(doc) => {
+                        ring.replace(&doc);
+                        tracing::info!(
+                            target: "zt::secrets",
+                            secret = secret.name(),
+                            version = current.id(),
+                            keys = doc.keys.len(),
+                            "key ring updated"
+                        );
+                    }
+                    Err(error) => tracing::warn!(
+                        target: "zt::secrets",
+                        secret = secret.name(),
+                        version = current.id(),
+                        %error,
+                        "key ring version refused; the previous ring stays in force"
+                    ),
+                }
+            }
+        });
+        RingFollower(task)
     }
 
     /// Swaps in a new set of records at once.
@@ -207,6 +288,9 @@ impl KeyRing {
     /// unknown id, wrong secret, expired, not yet valid, or disabled.
     pub fn verify(&self, presented: &str) -> Result<Principal, Denial> {
         let invalid = Denial::InvalidCredential;
+        if let Some(secret) = &self.source {
+            secret.current().map_err(|e| e.denial())?;
+        }
         let id = format::parse(presented).map_err(|e| match e {
             FormatError::Malformed => invalid(Reason::MalformedKey),
             FormatError::Checksum => invalid(Reason::KeyChecksum),
@@ -237,6 +321,16 @@ impl KeyRing {
             .with_scopes(entry.scopes.clone())
             .with_client_id(entry.owner.clone())
             .with_expiry(expiry))
+    }
+}
+
+/// Keeps a [`KeyRing`] in step with its secret; the task stops when this drops.
+#[derive(Debug)]
+pub struct RingFollower(tokio::task::JoinHandle<()>);
+
+impl Drop for RingFollower {
+    fn drop(&mut self) {
+        self.0.abort();
     }
 }
 
