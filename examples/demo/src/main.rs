@@ -5,11 +5,14 @@
 //! `ZT_OKTA_ISSUER`/`ZT_OKTA_AUDIENCE` or `ZT_AUTH0_ISSUER`/`ZT_AUTH0_AUDIENCE` to trust a
 //! real provider instead, and `ZT_BIND` to change the address (default 127.0.0.1:8080).
 
+mod keys;
 mod routes;
 mod settings;
 
 use std::process::ExitCode;
 use std::time::Duration;
+
+use secrecy::ExposeSecret as _;
 
 use actix_web::{App, HttpServer};
 use tracing_subscriber::EnvFilter;
@@ -48,7 +51,11 @@ async fn run() -> Result<(), String> {
         .auth0
         .or_else(|| dev_auth0.as_ref().map(|d| d.trust(Issuer::auth0)));
 
-    let mut builder = ZeroTrust::builder().realm("zt-demo");
+    let api_keys = keys::ApiKeys::load(settings.api_keys_file).await?;
+
+    let mut builder = ZeroTrust::builder()
+        .realm("zt-demo")
+        .api_keys(api_keys.ring.clone());
     if let Some(okta) = okta {
         builder = builder.okta(okta);
     }
@@ -64,7 +71,7 @@ async fn run() -> Result<(), String> {
             .map_err(|e| format!("ZT_BIND: cannot listen on {}: {e}", settings.bind))?;
     let addr = server.addrs().first().copied().unwrap_or(settings.bind);
 
-    print_examples(addr, dev_okta.as_ref(), dev_auth0.as_ref());
+    print_examples(addr, dev_okta.as_ref(), dev_auth0.as_ref(), &api_keys);
     println!("zt-demo listening on http://{addr}");
     server.run().await.map_err(|e| e.to_string())
 }
@@ -87,7 +94,12 @@ fn dev_issuer(wanted: bool, flavor: Flavor) -> Result<Option<DevIssuer>, String>
         .map_err(|e| format!("cannot start the development issuer: {e}"))
 }
 
-fn print_examples(addr: std::net::SocketAddr, okta: Option<&DevIssuer>, auth0: Option<&DevIssuer>) {
+fn print_examples(
+    addr: std::net::SocketAddr,
+    okta: Option<&DevIssuer>,
+    auth0: Option<&DevIssuer>,
+    api_keys: &keys::ApiKeys,
+) {
     let base = format!("http://{addr}");
     println!(
         "Routes (tokens below come from the embedded development issuers and expire in 1 hour):"
@@ -115,6 +127,15 @@ fn print_examples(addr: std::net::SocketAddr, okta: Option<&DevIssuer>, auth0: O
         println!("  curl -i -H 'Authorization: Bearer {reader}' {base}/customer");
         println!("  curl -i -H 'Authorization: Bearer {reader}' {base}/customer/admin   # 403");
         println!("  curl -i -H 'Authorization: Bearer {admin}' {base}/customer/admin");
+    }
+    match &api_keys.dev_key {
+        Some(key) => {
+            let key = key.key().expose_secret();
+            println!("  curl -i -H 'X-API-Key: {key}' {base}/partner/export");
+        }
+        None => println!(
+            "  curl -i -H \"X-API-Key: $KEY\" {base}/partner/export   # KEY from: zt keys create"
+        ),
     }
     println!("  curl -i {base}/customer   # 401, no token");
 }

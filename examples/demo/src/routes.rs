@@ -32,6 +32,13 @@ pub(crate) async fn customer_admin(who: Principal) -> HttpResponse {
     describe("customer admin", &who)
 }
 
+/// Serves partners holding an API key with scope `export`.
+#[zero_trust(api_key, scopes = "export")]
+#[get("/partner/export")]
+pub(crate) async fn partner_export(who: Principal) -> HttpResponse {
+    describe("partner export", &who)
+}
+
 fn describe(route: &str, who: &Principal) -> HttpResponse {
     HttpResponse::Ok().json(json!({
         "route": route,
@@ -47,5 +54,6 @@ pub(crate) fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(health)
         .service(employee)
         .service(customer)
-        .service(customer_admin);
+        .service(customer_admin)
+        .service(partner_export);
 }

@@ -1,6 +1,7 @@
 //! Settings read from the environment, each named in any error it causes.
 
 use std::net::SocketAddr;
+use std::path::PathBuf;
 
 use zt_actix::Issuer;
 
@@ -10,11 +11,13 @@ pub(crate) struct Settings {
     pub(crate) bind: SocketAddr,
     pub(crate) okta: Option<Issuer>,
     pub(crate) auth0: Option<Issuer>,
+    pub(crate) api_keys_file: Option<PathBuf>,
 }
 
 impl Settings {
-    /// Reads `ZT_BIND`, `ZT_OKTA_ISSUER`, `ZT_OKTA_AUDIENCE`, `ZT_AUTH0_ISSUER` and
-    /// `ZT_AUTH0_AUDIENCE`; an unset issuer means the embedded development issuer.
+    /// Reads `ZT_BIND`, `ZT_OKTA_ISSUER`, `ZT_OKTA_AUDIENCE`, `ZT_AUTH0_ISSUER`,
+    /// `ZT_AUTH0_AUDIENCE` and `ZT_API_KEYS_FILE`; an unset issuer means the embedded
+    /// development issuer, an unset key file one development key.
     pub(crate) fn from_env() -> Result<Self, String> {
         let bind = match var("ZT_BIND") {
             None => SocketAddr::from(([127, 0, 0, 1], 8080)),
@@ -24,7 +27,13 @@ impl Settings {
         };
         let okta = issuer("ZT_OKTA_ISSUER", "ZT_OKTA_AUDIENCE", Issuer::okta)?;
         let auth0 = issuer("ZT_AUTH0_ISSUER", "ZT_AUTH0_AUDIENCE", Issuer::auth0)?;
-        Ok(Self { bind, okta, auth0 })
+        let api_keys_file = var("ZT_API_KEYS_FILE").map(PathBuf::from);
+        Ok(Self {
+            bind,
+            okta,
+            auth0,
+            api_keys_file,
+        })
     }
 }
 
