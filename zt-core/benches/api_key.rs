@@ -1,0 +1,48 @@
+//! API key verification against a ring of 100 000 records.
+//!
+//! Run with `cargo bench -p zt-core --bench api_key`.
+#![allow(missing_docs, clippy::unwrap_used)] // Benchmark harness.
+
+use std::hint::black_box;
+
+use criterion::{criterion_group, criterion_main, Criterion};
+use secrecy::ExposeSecret as _;
+use zt_core::verify::api_key::{KeyRecord, KeyRing, NewKey, RingDocument};
+
+fn bench_api_key(c: &mut Criterion) {
+    let keys: Vec<NewKey> = (0..100_000).map(|_| NewKey::generate()).collect();
+    let records = keys
+        .iter()
+        .map(|k| KeyRecord {
+            id: k.id().to_owned(),
+            hash: k.hash(),
+            scopes: vec!["export".to_owned()],
+            not_before: None,
+            expires_at: u64::MAX,
+            disabled: false,
+            owner: "partner".to_owned(),
+            description: String::new(),
+            created_at: None,
+        })
+        .collect();
+    let ring = KeyRing::new(&RingDocument {
+        version: 1,
+        keys: records,
+    });
+    let presented = keys[54_321].key().expose_secret().to_owned();
+    let mut wrong = presented.clone().into_bytes();
+    wrong[30] = if wrong[30] == b'a' { b'b' } else { b'a' };
+    let wrong = String::from_utf8(wrong).unwrap();
+
+    let mut group = c.benchmark_group("api_key/100k_ring");
+    group.bench_function("verify_valid", |b| {
+        b.iter(|| ring.verify(black_box(&presented)).unwrap());
+    });
+    group.bench_function("refuse_typo", |b| {
+        b.iter(|| ring.verify(black_box(&wrong)).unwrap_err());
+    });
+    group.finish();
+}
+
+criterion_group!(benches, bench_api_key);
+criterion_main!(benches);
