@@ -1,13 +1,12 @@
 //! `zt keys`: create, list, disable and rotate API keys.
 
-use std::path::PathBuf;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use clap::{Args, Subcommand};
 use secrecy::ExposeSecret as _;
 use zt_core::verify::api_key::{KeyRecord, NewKey, RingDocument};
 
-use crate::ring_file;
+use crate::ring_store::RingLocation;
 
 /// Longest lifetime a key may be given.
 const MAX_LIFETIME: Duration = Duration::from_secs(2 * 365 * 24 * 3600);
@@ -27,9 +26,10 @@ pub(crate) enum KeysCommand {
 
 #[derive(Debug, Args)]
 pub(crate) struct Ring {
-    /// The key ring file to read and write (created when missing).
-    #[arg(long, value_name = "FILE")]
-    ring: PathBuf,
+    /// Where the ring is kept: a file (created when missing), `secretsmanager:<secret id>`
+    /// or `ssm:<parameter name>` (which must exist).
+    #[arg(long, value_name = "LOCATION", value_parser = RingLocation::parse)]
+    ring: RingLocation,
 }
 
 #[derive(Debug, Args)]
@@ -111,7 +111,7 @@ fn create(args: CreateArgs) -> Result<(), String> {
     }
     check_lifetime("--expires-in", args.expires_in)?;
 
-    let mut doc = ring_file::load(&args.ring.ring)?;
+    let mut doc = args.ring.ring.load()?;
     let key = issue(
         &mut doc,
         scopes,
@@ -119,7 +119,7 @@ fn create(args: CreateArgs) -> Result<(), String> {
         args.owner,
         args.description,
     );
-    ring_file::save(&args.ring.ring, &doc)?;
+    args.ring.ring.save(&doc)?;
     print_new_key(&key, "created");
     Ok(())
 }
@@ -153,7 +153,7 @@ fn print_new_key(key: &NewKey, verb: &str) {
 }
 
 fn list(args: &ListArgs) -> Result<(), String> {
-    let doc = ring_file::load(&args.ring.ring)?;
+    let doc = args.ring.ring.load()?;
     if args.json {
         let rows: Vec<_> = doc
             .keys
@@ -198,17 +198,17 @@ fn state(record: &KeyRecord) -> &'static str {
 }
 
 fn disable(args: &IdArgs) -> Result<(), String> {
-    let mut doc = ring_file::load(&args.ring.ring)?;
+    let mut doc = args.ring.ring.load()?;
     let record = find(&mut doc, &args.id)?;
     record.disabled = true;
-    ring_file::save(&args.ring.ring, &doc)?;
+    args.ring.ring.save(&doc)?;
     eprintln!("key {} disabled", args.id);
     Ok(())
 }
 
 fn rotate(args: &RotateArgs) -> Result<(), String> {
     check_lifetime("--overlap", args.overlap)?;
-    let mut doc = ring_file::load(&args.ring.ring)?;
+    let mut doc = args.ring.ring.load()?;
     let now = now();
     let old = find(&mut doc, &args.id)?;
     if old.disabled {
@@ -233,7 +233,7 @@ fn rotate(args: &RotateArgs) -> Result<(), String> {
     );
 
     let key = issue(&mut doc, scopes, lifetime, owner, description);
-    ring_file::save(&args.ring.ring, &doc)?;
+    args.ring.ring.save(&doc)?;
     print_new_key(&key, &format!("issued to replace {}", args.id));
     Ok(())
 }

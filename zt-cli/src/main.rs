@@ -4,6 +4,7 @@
 
 mod keys;
 mod ring_file;
+mod ring_store;
 
 use std::process::ExitCode;
 
