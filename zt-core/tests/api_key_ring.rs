@@ -133,3 +133,85 @@ async fn a_ring_from_an_unloaded_secret_is_refused_at_startup() {
     let err = KeyRing::from_secret(store.secret("ring").unwrap()).unwrap_err();
     assert!(err.to_string().contains("ring"), "{err}");
 }
+
+#[cfg(feature = "aws")]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_ring_updated_in_secrets_manager_while_requests_run_loses_no_request() {
+    use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+
+    use zt_core::secret::SecretsManagerSource;
+    use zt_testkit::MotoServer;
+
+    let moto = MotoServer::start().unwrap();
+    let config = moto.sdk_config().await;
+    let sm = aws_sdk_secretsmanager::Client::new(&config);
+    let steady = NewKey::generate();
+    let newcomer = NewKey::generate();
+    sm.create_secret()
+        .name("prod/api-keys")
+        .secret_string(doc(vec![record(&steady, false)]))
+        .send()
+        .await
+        .unwrap();
+
+    let policy = SecretPolicy::default()
+        .refresh_interval(Duration::from_millis(100))
+        .jitter(Duration::ZERO);
+    let source = SecretsManagerSource::new(&config, "prod/api-keys").unwrap();
+    let store = SecretStore::builder()
+        .secret_with_policy("api-keys", source, policy)
+        .build()
+        .unwrap();
+    store.refresh_all().await.unwrap();
+    let _refresher = store.spawn_refresher();
+    let ring = Arc::new(KeyRing::from_secret(store.secret("api-keys").unwrap()).unwrap());
+    let _follower = ring.follow(Duration::from_millis(20));
+
+    let stop = Arc::new(AtomicBool::new(false));
+    let (served, failed) = (Arc::new(AtomicUsize::new(0)), Arc::new(AtomicUsize::new(0)));
+    let load = {
+        let (ring, stop, served, failed) =
+            (ring.clone(), stop.clone(), served.clone(), failed.clone());
+        let key = steady.key().expose_secret().to_owned();
+        tokio::spawn(async move {
+            while !stop.load(Ordering::Relaxed) {
+                match ring.verify(&key) {
+                    Ok(_) => served.fetch_add(1, Ordering::Relaxed),
+                    Err(_) => failed.fetch_add(1, Ordering::Relaxed),
+                };
+                tokio::task::yield_now().await;
+            }
+        })
+    };
+
+    for round in 0..5 {
+        let mut records = vec![record(&steady, false)];
+        if round % 2 == 0 {
+            records.push(record(&newcomer, false));
+        }
+        sm.put_secret_value()
+            .secret_id("prod/api-keys")
+            .secret_string(doc(records))
+            .send()
+            .await
+            .unwrap();
+        let expect_newcomer = round % 2 == 0;
+        let mut seen = false;
+        for _ in 0..100 {
+            tokio::time::sleep(Duration::from_millis(20)).await;
+            if ring.verify(newcomer.key().expose_secret()).is_ok() == expect_newcomer {
+                seen = true;
+                break;
+            }
+        }
+        assert!(seen, "round {round}: the ring did not follow the secret");
+    }
+    stop.store(true, Ordering::Relaxed);
+    load.await.unwrap();
+    assert_eq!(
+        failed.load(Ordering::Relaxed),
+        0,
+        "a steady key must never be refused"
+    );
+    assert!(served.load(Ordering::Relaxed) > 100);
+}
