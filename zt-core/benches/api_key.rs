@@ -34,7 +34,18 @@ fn bench_api_key(c: &mut Criterion) {
     wrong[30] = if wrong[30] == b'a' { b'b' } else { b'a' };
     let wrong = String::from_utf8(wrong).unwrap();
 
+    // Same id, valid checksum, secret differing in its first or its last character: the
+    // time must not depend on how much of the secret matched.
+    let early = forge(&presented, 17);
+    let late = forge(&presented, 48);
+
     let mut group = c.benchmark_group("api_key/100k_ring");
+    group.bench_function("refuse_secret_differing_early", |b| {
+        b.iter(|| ring.verify(black_box(&early)).unwrap_err());
+    });
+    group.bench_function("refuse_secret_differing_late", |b| {
+        b.iter(|| ring.verify(black_box(&late)).unwrap_err());
+    });
     group.bench_function("verify_valid", |b| {
         b.iter(|| ring.verify(black_box(&presented)).unwrap());
     });
@@ -42,6 +53,22 @@ fn bench_api_key(c: &mut Criterion) {
         b.iter(|| ring.verify(black_box(&wrong)).unwrap_err());
     });
     group.finish();
+}
+
+/// Changes one character of the secret and recomputes the checksum (CRC-32 in base62), so
+/// the key passes the format check and reaches the hash comparison.
+fn forge(key: &str, at: usize) -> String {
+    const BASE62: &[u8] = b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
+    let mut body = key.as_bytes()[..key.len() - 6].to_vec();
+    body[at] = if body[at] == b'a' { b'b' } else { b'a' };
+    let mut sum = crc32fast::hash(&body);
+    let mut checksum = [b'0'; 6];
+    for slot in checksum.iter_mut().rev() {
+        *slot = BASE62[(sum % 62) as usize];
+        sum /= 62;
+    }
+    body.extend_from_slice(&checksum);
+    String::from_utf8(body).unwrap()
 }
 
 criterion_group!(benches, bench_api_key);
