@@ -19,6 +19,8 @@ if ! command -v moto_server >/dev/null 2>&1; then
   python3 -m pip install --quiet 'moto[server]' \
     || python3 -m pip install --quiet --break-system-packages 'moto[server]'
   if command -v pyenv >/dev/null 2>&1; then pyenv rehash; fi
+  PATH="$(python3 -m site --user-base)/bin:$PATH"
+  export PATH
   hash -r
   command -v moto_server >/dev/null 2>&1 || { echo "moto_server is still not on PATH" >&2; exit 1; }
 fi
