@@ -173,8 +173,12 @@ fn list(args: &ListArgs) -> Result<(), String> {
         "ID", "STATE", "EXPIRES", "OWNER"
     );
     for r in &doc.keys {
-        let expires =
-            humantime::format_rfc3339_seconds(UNIX_EPOCH + Duration::from_secs(r.expires_at));
+        let expires = UNIX_EPOCH
+            .checked_add(Duration::from_secs(r.expires_at))
+            .map_or_else(
+                || "never".to_owned(),
+                |t| humantime::format_rfc3339_seconds(t).to_string(),
+            );
         println!(
             "{:<12}  {:<8}  {:<20}  {:<20}  {}",
             r.id,

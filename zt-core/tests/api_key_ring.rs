@@ -215,3 +215,18 @@ async fn a_ring_updated_in_secrets_manager_while_requests_run_loses_no_request()
     );
     assert!(served.load(Ordering::Relaxed) > 100);
 }
+
+#[test]
+fn an_expiry_beyond_the_clock_does_not_panic() {
+    let key = NewKey::generate();
+    let far = KeyRecord {
+        expires_at: u64::MAX,
+        ..record(&key, false)
+    };
+    let ring = KeyRing::new(&RingDocument {
+        version: 1,
+        keys: vec![far],
+    });
+    let who = ring.verify(key.key().expose_secret()).unwrap();
+    assert_eq!(who.expires_at(), None);
+}

@@ -316,11 +316,16 @@ impl KeyRing {
             return Err(invalid(Reason::NotYetValid));
         }
 
-        let expiry = UNIX_EPOCH + std::time::Duration::from_secs(entry.expires_at);
-        Ok(Principal::new(Mechanism::ApiKey, "api_key", id)
+        let principal = Principal::new(Mechanism::ApiKey, "api_key", id)
             .with_scopes(entry.scopes.clone())
-            .with_client_id(entry.owner.clone())
-            .with_expiry(expiry))
+            .with_client_id(entry.owner.clone());
+        // An expiry beyond what the clock can represent is simply not reported.
+        Ok(
+            match UNIX_EPOCH.checked_add(Duration::from_secs(entry.expires_at)) {
+                Some(expiry) => principal.with_expiry(expiry),
+                None => principal,
+            },
+        )
     }
 }
 
