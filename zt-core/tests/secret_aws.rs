@@ -1,6 +1,10 @@
 //! The Secrets Manager and Parameter Store sources against a real `moto_server`: stages,
 //! versions, labels, rotation as AWS drives it, outages, throttling, and bounded calls under
 //! junk credentials.
+//!
+//! Every test captures logs and runs on a current-thread runtime, so each event is emitted on
+//! a thread that records it (tracing caches per call site whether anyone listens); the two
+//! client tasks of the rotation test interleave on that thread.
 #![cfg(feature = "aws")]
 #![allow(clippy::unwrap_used)] // Tests fail loudly on unexpected errors.
 
@@ -154,6 +158,7 @@ where
 
 #[tokio::test]
 async fn secrets_manager_serves_stages_version_ids_and_binary_values() {
+    let _logs = LogCapture::install();
     let aws = aws().await;
     let first = aws.create_secret("app/psk", "sm-alpha-one").await;
     let pending = aws.stage_pending("app/psk", "sm-alpha-two").await;
@@ -207,6 +212,7 @@ async fn secrets_manager_serves_stages_version_ids_and_binary_values() {
 
 #[tokio::test]
 async fn secrets_manager_rotation_as_aws_drives_it() {
+    let _logs = LogCapture::install();
     let aws = aws().await;
     aws.create_secret("rotated", "rot-value-1").await;
     let secret = Secret::new("rotated", aws.secrets_manager("rotated"), policy()).unwrap();
@@ -251,6 +257,7 @@ async fn secrets_manager_rotation_as_aws_drives_it() {
 
 #[tokio::test]
 async fn describe_secret_is_the_probe_and_values_are_fetched_only_when_versions_change() {
+    let _logs = LogCapture::install();
     let aws = aws().await;
     aws.create_secret("probed", "probe-value-1").await;
     let secret = Secret::new("probed", aws.secrets_manager("probed"), policy()).unwrap();
@@ -276,6 +283,7 @@ async fn describe_secret_is_the_probe_and_values_are_fetched_only_when_versions_
 
 #[tokio::test]
 async fn parameter_store_serves_versions_labels_and_history() {
+    let _logs = LogCapture::install();
     let aws = aws().await;
     for value in ["ssm-value-1", "ssm-value-2", "ssm-value-3"] {
         aws.put_parameter("/app/key", value).await;
@@ -459,8 +467,9 @@ async fn throttling_and_server_errors_keep_cached_values_and_back_off() {
     logs.assert_free_of("throttled-value");
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[tokio::test]
 async fn junk_credentials_at_full_speed_cause_at_most_one_call_per_interval() {
+    let _logs = LogCapture::install();
     let aws = aws().await;
     aws.create_secret("flooded", "flooded-value").await;
     let policy = policy()
@@ -503,8 +512,9 @@ async fn junk_credentials_at_full_speed_cause_at_most_one_call_per_interval() {
     assert_eq!(aws.proxy.calls_to("GetSecretValue"), 0);
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[tokio::test]
 async fn sixty_rotations_against_moto_under_load_lose_no_request() {
+    let _logs = LogCapture::install();
     let aws = Arc::new(aws().await);
     aws.create_secret("busy", "busy-0").await;
     let policy = policy()
@@ -667,6 +677,7 @@ async fn values_never_reach_debug_output_or_logs() {
 
 #[tokio::test]
 async fn aws_source_settings_are_checked() {
+    let _logs = LogCapture::install();
     let config = zt_testkit::sdk_config("http://127.0.0.1:9").await;
     let error = SecretsManagerSource::new(&config, " ").unwrap_err();
     assert!(

@@ -1,5 +1,6 @@
 //! The secret store over memory, file and environment sources: stages, refresh-on-miss,
-//! staleness, rotation under load, the client helper, and what never reaches the logs.
+//! staleness, rotation under load, the client helper and configuration errors. What the store
+//! logs is checked in `secret_logs.rs`.
 #![allow(clippy::unwrap_used)] // Tests fail loudly on unexpected errors.
 
 use std::future::Future;
@@ -9,11 +10,10 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use zt_core::secret::{
-    EnvSource, FileSource, MemorySource, Refusal, Secret, SecretPolicy, SecretStore, SecretValue,
-    SourceError, Stage, UnavailableCause,
+    EnvSource, FileSource, MemorySource, Refusal, Secret, SecretPolicy, SecretStore, Stage,
+    UnavailableCause,
 };
 use zt_core::{Denial, Reason};
-use zt_testkit::LogCapture;
 
 /// A policy scaled down so that tests run in milliseconds.
 fn fast() -> SecretPolicy {
@@ -203,7 +203,6 @@ async fn junk_credentials_cause_at_most_one_fetch_per_miss_interval() {
 
 #[tokio::test]
 async fn failing_source_serves_cache_until_max_stale_then_fails_closed_and_recovers() {
-    let logs = LogCapture::install();
     let (source, secret) = memory_secret(fast());
     source.set_current("cached-through-outage");
     secret.refresh_now().await.unwrap();
@@ -246,13 +245,50 @@ async fn failing_source_serves_cache_until_max_stale_then_fails_closed_and_recov
     .await;
     assert!(recovered, "the secret did not recover");
     assert_eq!(secret.stats().consecutive_failures, 0);
+}
 
-    let text = logs.text();
-    assert!(text.contains("could not refresh secret"), "{text}");
-    assert!(text.contains("failing closed"), "{text}");
-    assert!(text.contains("secret source recovered"), "{text}");
-    assert!(text.contains("WARN zt::secrets"), "{text}");
-    logs.assert_free_of("cached-through-outage");
+#[tokio::test]
+async fn plain_reads_expire_at_max_stale_without_a_refresher() {
+    let (source, secret) = memory_secret(fast());
+    source.set_current("expiring-value");
+    secret.refresh_now().await.unwrap();
+    let loaded = Instant::now();
+    source.fail(true);
+
+    tokio::time::sleep(Duration::from_millis(600)).await;
+    assert!(secret.current().is_ok());
+    let expired = eventually(Duration::from_secs(2), || async {
+        secret.current().is_err()
+    })
+    .await;
+    assert!(expired, "reads never expired");
+    assert!(loaded.elapsed() >= Duration::from_millis(790));
+    assert_eq!(
+        secret.versions().unwrap_err().cause(),
+        UnavailableCause::Expired
+    );
+}
+
+#[test]
+fn a_secret_loaded_on_a_runtime_that_stopped_fails_closed_until_fetched_again() {
+    let (source, secret) = memory_secret(fast());
+    source.set_current("runtime-value");
+    let first = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    first.block_on(secret.refresh_now()).unwrap();
+    drop(first);
+    assert!(secret.current().is_err());
+
+    let second = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    second.block_on(async {
+        secret.refresh_now().await.unwrap();
+        assert!(secret.current().is_ok());
+    });
 }
 
 #[tokio::test]
@@ -356,7 +392,6 @@ async fn the_refresher_picks_up_rotations_and_stops_when_dropped() {
 
 #[tokio::test]
 async fn the_client_helper_falls_back_to_previous_until_a_newer_current_appears() {
-    let logs = LogCapture::install();
     let (source, secret) = memory_secret(fast());
     source.set_current("client-old-value");
     source.rotate("client-new-value");
@@ -383,16 +418,6 @@ async fn the_client_helper_falls_back_to_previous_until_a_newer_current_appears(
     assert_ne!(previous.id(), newest);
     client.report_rejected(&previous).await;
     assert_eq!(client.value().unwrap().id(), newest);
-
-    let text = logs.text();
-    assert!(text.contains("using the previous one"), "{text}");
-    for value in [
-        "client-old-value",
-        "client-new-value",
-        "client-newest-value",
-    ] {
-        logs.assert_free_of(value);
-    }
 }
 
 #[tokio::test]
@@ -667,55 +692,6 @@ async fn an_env_source_reads_current_and_previous_variables() {
         fast(),
     );
     assert!(unset.unwrap().refresh_now().await.is_err());
-}
-
-#[tokio::test]
-async fn secret_values_never_reach_debug_output_or_logs() {
-    let logs = LogCapture::install();
-    let values = [
-        "debug-value-one-x",
-        "debug-value-two-y",
-        "debug-value-three-z",
-    ];
-    let source = MemorySource::new();
-    let store = SecretStore::builder()
-        .policy(fast())
-        .secret("logged", source.clone())
-        .build()
-        .unwrap();
-    let secret = store.secret("logged").unwrap();
-
-    source.set_current(values[0]);
-    store.refresh_all().await.unwrap();
-    source.stage_pending(values[1]);
-    secret.refresh_now().await.unwrap();
-    source.promote();
-    source.rotate(values[2]);
-    secret.refresh_now().await.unwrap();
-    let _ = secret.verify_eq(b"junk-junk-junk").await;
-    let _ = secret.verify_eq(values[1].as_bytes()).await;
-    let client = secret.client();
-    client.report_rejected(&client.value().unwrap()).await;
-    source.fail(true);
-    let _ = secret.refresh_now().await;
-
-    let versions = secret.versions().unwrap();
-    let value = SecretValue::from_text(values[2].to_owned());
-    let errors = [
-        SourceError::Invalid("value refused".to_owned()),
-        SourceError::Unreachable("down".to_owned()),
-    ];
-    let debug = format!(
-        "{store:?} {secret:?} {versions:?} {value:?} {source:?} {client:?} {errors:?} {:?} {:?}",
-        secret.current(),
-        secret.stats(),
-    );
-    assert!(debug.contains("REDACTED"), "{debug}");
-    let text = format!("{}\n{debug}", logs.text());
-    for value in values {
-        assert!(!text.contains(value), "a value leaked:\n{text}");
-        logs.assert_free_of(value);
-    }
 }
 
 #[test]

@@ -41,6 +41,7 @@ const STDERR_TAIL_BYTES: usize = 4096;
 /// // aws_sdk_secretsmanager::Client::new(&config) now talks to moto.
 /// # let _ = config;
 /// # Ok(()) }
+/// # let _ = run;
 /// ```
 ///
 /// # Limitations
@@ -283,12 +284,12 @@ pub enum Fault {
 /// ```no_run
 /// use zt_testkit::{Fault, FaultProxy, MotoServer};
 ///
-/// # fn run() -> std::io::Result<()> {
 /// let moto = MotoServer::start()?;
 /// let proxy = FaultProxy::start(&moto.endpoint())?;
+/// // Point the code under test at proxy.endpoint(), then:
 /// proxy.set_fault(Fault::Throttle);
 /// assert_eq!(proxy.calls_to("DescribeSecret"), 0);
-/// # Ok(()) }
+/// # Ok::<(), std::io::Error>(())
 /// ```
 #[derive(Debug)]
 pub struct FaultProxy {

@@ -2,10 +2,11 @@
 
 use std::fmt;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::sync::Arc;
+use std::sync::{Arc, Weak};
 use std::time::{Duration, Instant};
 
 use arc_swap::ArcSwap;
+use tokio::sync::Notify;
 
 use super::stats::Counters;
 use super::{
@@ -16,11 +17,12 @@ use crate::ConfigError;
 
 /// Serves one secret from memory and keeps it fresh; cheap to clone and share.
 ///
-/// Reads ([`Secret::current`], [`Secret::versions`]) load an atomic snapshot: they never lock
-/// and never call the source. The snapshot is replaced by the background refresher
-/// ([`Secret::spawn_refresher`] or [`SecretStore::spawn_refresher`](super::SecretStore)) and,
-/// rate-limited and shared by all concurrent callers, when a credential matches no cached
-/// version ([`Secret::verify`]).
+/// Reads ([`Secret::current`], [`Secret::versions`]) load an atomic snapshot: they never lock,
+/// never read the clock and never call the source. The snapshot is replaced by the background
+/// refresher ([`Secret::spawn_refresher`] or
+/// [`SecretStore::spawn_refresher`](super::SecretStore::spawn_refresher)) and, rate-limited and
+/// shared by all concurrent callers, when a credential matches no cached version
+/// ([`Secret::verify`]).
 ///
 /// # Security
 ///
@@ -28,12 +30,22 @@ use crate::ConfigError;
 /// the last successful fetch, with back-off between attempts and a WARN log per failed
 /// attempt (target `zt::secrets`, never the value); then every read answers [`Unavailable`].
 /// `Debug` shows the name and version ids, never a value.
+///
+/// # Limitations
+///
+/// Fetching and expiry need a Tokio runtime with timers enabled (actix-web's and
+/// `#[tokio::main]`'s have them). [`Secret::verify`] checks the age of the cached versions
+/// against the clock itself; [`Secret::current`] and [`Secret::versions`] rely on a timer task
+/// that runs on the runtime which fetched the secret, so they notice expiry only while that
+/// runtime is driven. If that runtime shuts down, the cached versions are treated as expired
+/// until a fetch on another runtime succeeds.
 #[derive(Clone)]
 pub struct Secret {
     pub(super) cell: Arc<Cell>,
 }
 
 pub(super) struct Cell {
+    this: Weak<Cell>,
     pub(super) name: Arc<str>,
     source: Box<dyn SecretSource>,
     pub(super) policy: SecretPolicy,
@@ -47,6 +59,10 @@ pub(super) struct Cell {
     background: AtomicBool,
     /// Set once the fail-closed transition was logged, cleared by a successful fetch.
     expiry_logged: AtomicBool,
+    /// Set while an expiry watcher task runs for this secret.
+    watcher: AtomicBool,
+    /// Wakes the expiry watcher when a snapshot is installed or the secret is dropped.
+    wake: Arc<Notify>,
     pub(super) counters: Counters,
 }
 
@@ -55,13 +71,36 @@ pub(super) struct Snapshot {
     pub(super) versions: Option<SecretVersions>,
     loaded_at: Option<Instant>,
     expires_at: Option<Instant>,
+    /// Set by the expiry watcher once `expires_at` has passed, so that reads need no clock.
+    expired: AtomicBool,
 }
 
 impl Snapshot {
-    /// Returns the versions while they are younger than `max_stale`.
-    pub(super) fn usable(&self, now: Instant) -> Option<&SecretVersions> {
+    fn new(
+        versions: Option<SecretVersions>,
+        loaded_at: Option<Instant>,
+        max_stale: Duration,
+    ) -> Self {
+        Self {
+            versions,
+            loaded_at,
+            expires_at: loaded_at.and_then(|at| at.checked_add(max_stale)),
+            expired: AtomicBool::new(false),
+        }
+    }
+
+    /// Returns the versions unless the expiry watcher has marked them expired.
+    pub(super) fn usable(&self) -> Option<&SecretVersions> {
+        if self.expired.load(Ordering::Acquire) {
+            return None;
+        }
+        self.versions.as_ref()
+    }
+
+    /// Returns the versions while they are younger than `max_stale` at `now`.
+    pub(super) fn usable_at(&self, now: Instant) -> Option<&SecretVersions> {
         match self.expires_at {
-            Some(expires_at) if now < expires_at => self.versions.as_ref(),
+            Some(expires_at) if now < expires_at => self.usable(),
             _ => None,
         }
     }
@@ -145,13 +184,10 @@ impl Secret {
         source: Box<dyn SecretSource>,
         policy: SecretPolicy,
     ) -> Self {
-        let empty = Snapshot {
-            versions: None,
-            loaded_at: None,
-            expires_at: None,
-        };
+        let empty = Snapshot::new(None, None, policy.max_stale);
         Self {
-            cell: Arc::new(Cell {
+            cell: Arc::new_cyclic(|this| Cell {
+                this: this.clone(),
                 name: Arc::from(name),
                 source,
                 policy,
@@ -161,6 +197,8 @@ impl Secret {
                 backoff_ms: AtomicU64::new(0),
                 background: AtomicBool::new(false),
                 expiry_logged: AtomicBool::new(false),
+                watcher: AtomicBool::new(false),
+                wake: Arc::new(Notify::new()),
                 counters: Counters::default(),
             }),
         }
@@ -180,7 +218,8 @@ impl Secret {
 
     /// Returns the current version from memory.
     ///
-    /// This is the read path: one atomic load and a clock read, no lock, no source call.
+    /// This is the read path: an atomic snapshot load and a reference-count increment; no
+    /// lock, no clock read, no source call.
     ///
     /// # Errors
     ///
@@ -189,7 +228,7 @@ impl Secret {
     /// runtime is running.
     pub fn current(&self) -> Result<SecretVersion, Unavailable> {
         let snapshot = self.cell.snapshot.load();
-        if let Some(versions) = snapshot.usable(Instant::now()) {
+        if let Some(versions) = snapshot.usable() {
             return Ok(versions.current().clone());
         }
         drop(snapshot);
@@ -203,7 +242,7 @@ impl Secret {
     /// Returns [`Unavailable`] as [`Secret::current`] does.
     pub fn versions(&self) -> Result<SecretVersions, Unavailable> {
         let snapshot = self.cell.snapshot.load();
-        if let Some(versions) = snapshot.usable(Instant::now()) {
+        if let Some(versions) = snapshot.usable() {
             return Ok(versions.clone());
         }
         drop(snapshot);
@@ -264,7 +303,13 @@ impl Cell {
 
     pub(super) fn unavailable(&self) -> Unavailable {
         Counters::bump(&self.counters.unavailable);
-        let cause = if self.snapshot.load().versions.is_some() {
+        let snapshot = self.snapshot.load();
+        if let (Some(_), Some(expires_at)) = (&snapshot.versions, snapshot.expires_at) {
+            if Instant::now() >= expires_at {
+                snapshot.expired.store(true, Ordering::Release);
+            }
+        }
+        let cause = if snapshot.versions.is_some() {
             self.log_expiry();
             UnavailableCause::Expired
         } else {
@@ -383,12 +428,25 @@ impl Cell {
         self.counters
             .consecutive_failures
             .store(0, Ordering::Relaxed);
-        let now = Instant::now();
-        self.snapshot.store(Arc::new(Snapshot {
-            versions: Some(versions),
-            loaded_at: Some(now),
-            expires_at: now.checked_add(self.policy.max_stale),
-        }));
+        let now = Some(Instant::now());
+        let snapshot = Snapshot::new(Some(versions), now, self.policy.max_stale);
+        self.snapshot.store(Arc::new(snapshot));
+        self.wake.notify_one();
+        self.ensure_watcher();
+    }
+
+    /// Starts the expiry watcher on the current runtime unless one runs.
+    fn ensure_watcher(&self) {
+        let Ok(runtime) = tokio::runtime::Handle::try_current() else {
+            return;
+        };
+        if self.watcher.swap(true, Ordering::AcqRel) {
+            return;
+        }
+        // The guard is created here, not in the task, so that it also runs when the runtime
+        // drops the task before ever polling it.
+        let guard = WatcherGuard(self.this.clone());
+        runtime.spawn(watch_expiry(guard, Arc::clone(&self.wake)));
     }
 
     fn record_failure(&self, cached: &Snapshot, error: &SourceError, state: &mut RefreshState) {
@@ -403,7 +461,7 @@ impl Cell {
             .consecutive_failures
             .store(u64::from(state.failures), Ordering::Relaxed);
 
-        let serving = cached.usable(now).is_some();
+        let serving = cached.usable_at(now).is_some();
         tracing::warn!(
             target: "zt::secrets",
             secret = %self.name,
@@ -458,6 +516,58 @@ impl Cell {
             return self.policy.retry_min;
         }
         jittered(self.policy.refresh_interval, self.policy.jitter)
+    }
+}
+
+impl Drop for Cell {
+    fn drop(&mut self) {
+        // Lets the expiry watcher see that the secret is gone and end.
+        self.wake.notify_one();
+    }
+}
+
+/// Marks each snapshot expired when its `max_stale` has passed, so that reads need no clock.
+///
+/// Holds only a weak reference between wake-ups; ends when the secret is dropped.
+async fn watch_expiry(guard: WatcherGuard, wake: Arc<Notify>) {
+    let cell = &guard.0;
+    loop {
+        let Some(snapshot) = cell.upgrade().map(|c| c.snapshot.load_full()) else {
+            return;
+        };
+        match snapshot.expires_at {
+            Some(deadline) if !snapshot.expired.load(Ordering::Acquire) => {
+                tokio::select! {
+                    () = tokio::time::sleep_until(deadline.into()) => {}
+                    () = wake.notified() => continue,
+                }
+            }
+            _ => {
+                wake.notified().await;
+                continue;
+            }
+        }
+
+        let Some(live) = cell.upgrade() else {
+            return;
+        };
+        if Arc::ptr_eq(&live.snapshot.load(), &snapshot) {
+            snapshot.expired.store(true, Ordering::Release);
+            live.log_expiry();
+        }
+    }
+}
+
+/// Fails closed when the watcher stops while the secret lives (its runtime shut down): the
+/// current versions count as expired until a fetch starts a new watcher.
+struct WatcherGuard(Weak<Cell>);
+
+impl Drop for WatcherGuard {
+    fn drop(&mut self) {
+        if let Some(cell) = self.0.upgrade() {
+            cell.snapshot.load().expired.store(true, Ordering::Release);
+            cell.watcher.store(false, Ordering::Release);
+        }
     }
 }
 

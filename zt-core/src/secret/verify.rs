@@ -34,7 +34,7 @@ impl Secret {
         F: Fn(&SecretValue) -> bool,
     {
         let first = self.snapshot_full();
-        if let Some(versions) = first.usable(Instant::now()) {
+        if let Some(versions) = first.usable_at(Instant::now()) {
             if let Some(found) = self.matching(versions, &check) {
                 return Ok(found);
             }
@@ -43,7 +43,7 @@ impl Secret {
         self.cell.refresh(Trigger::Demand).await;
 
         let second = self.snapshot_full();
-        let Some(versions) = second.usable(Instant::now()) else {
+        let Some(versions) = second.usable_at(Instant::now()) else {
             return Err(self.cell.unavailable().into());
         };
         if Arc::ptr_eq(&first, &second) {
