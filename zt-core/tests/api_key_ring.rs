@@ -6,8 +6,8 @@ use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use secrecy::ExposeSecret as _;
-use zt_core::secret::{MemorySource, SecretPolicy, SecretStore};
-use zt_core::verify::api_key::{KeyRecord, KeyRing, NewKey, RingDocument};
+use zt_core::secret::{MemorySource, Refresher, SecretPolicy, SecretStore};
+use zt_core::verify::api_key::{KeyRecord, KeyRing, NewKey, RingDocument, RingFollower};
 use zt_core::{Denial, Reason};
 
 fn doc(records: Vec<KeyRecord>) -> String {
@@ -36,11 +36,9 @@ fn record(key: &NewKey, disabled: bool) -> KeyRecord {
     }
 }
 
-#[tokio::test]
-async fn a_ring_follows_its_secret_and_revocations_apply() {
-    let key = NewKey::generate();
-    let source = MemorySource::new();
-    source.set_current(doc(vec![record(&key, false)]));
+/// Builds a ring from `source` through a store refreshed every 50 ms, followed every 20 ms;
+/// keep the second value alive for as long as the ring should follow.
+async fn followed_ring(source: &MemorySource) -> (Arc<KeyRing>, (Refresher, RingFollower)) {
     let policy = SecretPolicy::default()
         .refresh_interval(Duration::from_millis(50))
         .jitter(Duration::ZERO);
@@ -50,10 +48,18 @@ async fn a_ring_follows_its_secret_and_revocations_apply() {
         .build()
         .unwrap();
     store.refresh_all().await.unwrap();
-    let _refresher = store.spawn_refresher();
-
+    let refresher = store.spawn_refresher();
     let ring = Arc::new(KeyRing::from_secret(store.secret("ring").unwrap()).unwrap());
-    let _follower = ring.follow(Duration::from_millis(20));
+    let follower = ring.follow(Duration::from_millis(20));
+    (ring, (refresher, follower))
+}
+
+#[tokio::test]
+async fn a_ring_follows_its_secret_and_revocations_apply() {
+    let key = NewKey::generate();
+    let source = MemorySource::new();
+    source.set_current(doc(vec![record(&key, false)]));
+    let (ring, _running) = followed_ring(&source).await;
     let text = key.key().expose_secret();
     assert!(ring.verify(text).is_ok());
 
@@ -77,18 +83,7 @@ async fn a_broken_ring_version_keeps_the_previous_ring() {
     let key = NewKey::generate();
     let source = MemorySource::new();
     source.set_current(doc(vec![record(&key, false)]));
-    let policy = SecretPolicy::default()
-        .refresh_interval(Duration::from_millis(50))
-        .jitter(Duration::ZERO);
-    let store = SecretStore::builder()
-        .policy(policy)
-        .secret("ring", source.clone())
-        .build()
-        .unwrap();
-    store.refresh_all().await.unwrap();
-    let _refresher = store.spawn_refresher();
-    let ring = Arc::new(KeyRing::from_secret(store.secret("ring").unwrap()).unwrap());
-    let _follower = ring.follow(Duration::from_millis(20));
+    let (ring, _running) = followed_ring(&source).await;
 
     source.rotate("{ not a ring");
     tokio::time::sleep(Duration::from_millis(300)).await;
