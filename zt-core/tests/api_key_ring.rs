@@ -225,3 +225,21 @@ fn an_expiry_beyond_the_clock_does_not_panic() {
     let who = ring.verify(key.key().expose_secret()).unwrap();
     assert_eq!(who.expires_at(), None);
 }
+
+#[test]
+fn a_broken_ring_is_refused_without_quoting_it() {
+    let key = NewKey::generate();
+    let text = key.key().expose_secret();
+    let cases = [
+        format!(r#"{{"version":1,"keys":"{text}"}}"#),
+        format!(r#"{{"version":1,"{text}":[]}}"#),
+        format!(r#"{{"version":"{text}","keys":[]}}"#),
+    ];
+    for case in &cases {
+        let err = RingDocument::from_json(case.as_bytes())
+            .unwrap_err()
+            .to_string();
+        assert!(!err.contains(&text[4..]), "{err}");
+        assert!(err.contains("line 1 column"), "{err}");
+    }
+}

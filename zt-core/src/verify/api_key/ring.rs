@@ -65,7 +65,7 @@ impl RingDocument {
     /// a key id used twice.
     pub fn from_json(bytes: &[u8]) -> Result<Self, RingError> {
         let doc: Self =
-            serde_json::from_slice(bytes).map_err(|e| RingError::Json(e.to_string()))?;
+            serde_json::from_slice(bytes).map_err(|e| RingError::Json(describe_json_error(&e)))?;
         if doc.version != 1 {
             return Err(RingError::Version(doc.version));
         }
@@ -94,8 +94,8 @@ impl RingDocument {
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum RingError {
-    /// The document is not valid ring JSON.
-    #[error("key ring is not valid JSON of the expected shape: {0}")]
+    /// The document is not valid ring JSON; says where, never what the document holds.
+    #[error("key ring is not valid JSON of the expected shape ({0})")]
     Json(String),
     /// The format version is unknown.
     #[error("key ring version {0} is not supported (expected 1)")]
@@ -327,6 +327,19 @@ impl KeyRing {
             },
         )
     }
+}
+
+/// Says where a ring document is broken without quoting it: a key pasted into the ring by
+/// mistake must not reach the logs through a parser message.
+fn describe_json_error(error: &serde_json::Error) -> String {
+    use serde_json::error::Category;
+    let kind = match error.classify() {
+        Category::Syntax => "syntax error",
+        Category::Data => "unexpected field or value",
+        Category::Eof => "unexpected end",
+        Category::Io => "read error",
+    };
+    format!("{kind} at line {} column {}", error.line(), error.column())
 }
 
 /// Keeps a [`KeyRing`] in step with its secret; the task stops when this drops.

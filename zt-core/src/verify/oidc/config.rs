@@ -286,13 +286,28 @@ pub(crate) struct Endpoints {
     pub(crate) jwks: Option<Url>,
 }
 
-/// Parses `value` and requires https, or plain http on a loopback host.
+/// Parses `value` and requires https, or plain http on a loopback host, with no user
+/// name, password, query or fragment.
+///
+/// A value that carries a credential is never echoed in the error.
 pub(crate) fn checked_url(setting: &str, value: &str) -> Result<Url, ConfigError> {
-    let url = Url::parse(value).map_err(|source| ConfigError::InvalidUrl {
+    let parsed = Url::parse(value);
+    if parsed
+        .as_ref()
+        .is_ok_and(|u| !u.username().is_empty() || u.password().is_some())
+        || value.contains('@')
+    {
+        return Err(ConfigError::Invalid {
+            setting: setting.to_owned(),
+            problem: "must not carry a user name or password (the value is not shown)".to_owned(),
+        });
+    }
+    let url = parsed.map_err(|source| ConfigError::InvalidUrl {
         setting: setting.to_owned(),
         value: value.to_owned(),
         source,
     })?;
+
     let secure = match url.scheme() {
         "https" => true,
         "http" => is_loopback(&url),
@@ -302,6 +317,12 @@ pub(crate) fn checked_url(setting: &str, value: &str) -> Result<Url, ConfigError
         return Err(ConfigError::InsecureUrl {
             setting: setting.to_owned(),
             value: value.to_owned(),
+        });
+    }
+    if url.query().is_some() || url.fragment().is_some() {
+        return Err(ConfigError::Invalid {
+            setting: setting.to_owned(),
+            problem: format!("`{value}` must not carry a query or fragment"),
         });
     }
     Ok(url)
@@ -334,6 +355,15 @@ mod tests {
         assert!(err.to_string().starts_with("auth0.issuer:"), "{err}");
         assert!(checked_url("s", "ftp://127.0.0.1/").is_err());
         assert!(checked_url("s", "not a url").is_err());
+    }
+
+    #[test]
+    fn credentials_query_and_fragment_in_urls_are_refused_without_echoing_them() {
+        let err = checked_url("auth0.issuer", "https://user:s3cret@t.auth0.com/").unwrap_err();
+        assert!(!err.to_string().contains("s3cret"), "{err}");
+        assert!(err.to_string().starts_with("auth0.issuer:"), "{err}");
+        assert!(checked_url("s", "https://t.auth0.com/?x=1").is_err());
+        assert!(checked_url("s", "https://t.auth0.com/#x").is_err());
     }
 
     #[test]
