@@ -51,45 +51,44 @@ pub(crate) const X_API_KEY: HeaderName = HeaderName::from_static("x-api-key");
 /// A key in the query string (under any parameter name, recognised by its prefix) is
 /// refused with 400 and never read further; so are two keys in one request.
 pub(crate) fn api_key(req: &HttpRequest) -> Result<&str, Denial> {
-    let query = req.query_string();
-    if query.contains(zt_core::verify::api_key::KEY_PREFIX) || key_param_in_query(query) {
+    if key_in_query(req.query_string()) {
         return Err(Denial::BadRequest(Reason::CredentialInUrl));
     }
 
-    let mut found = None;
-    let mut count = 0;
+    let malformed = Denial::BadRequest(Reason::MalformedHeader);
+    let mut keys = Vec::with_capacity(1);
     for value in req.headers().get_all(X_API_KEY) {
-        count += 1;
-        let text = value
-            .to_str()
-            .map_err(|_| Denial::BadRequest(Reason::MalformedHeader))?;
-        found = Some(text.trim_matches(' '));
+        keys.push(value.to_str().map_err(|_| malformed)?.trim_matches(' '));
     }
     for value in req.headers().get_all(AUTHORIZATION) {
-        let Ok(text) = value.to_str() else { continue };
-        if let Some((scheme, key)) = text.split_once(' ') {
-            if scheme.eq_ignore_ascii_case("apikey") {
-                count += 1;
-                found = Some(key.trim_matches(' '));
-            }
+        let text = value.to_str().map_err(|_| malformed)?;
+        let (scheme, key) = text.split_once(' ').unwrap_or((text, ""));
+        if scheme.eq_ignore_ascii_case("apikey") {
+            keys.push(key.trim_matches(' '));
         }
     }
 
-    match (count, found) {
-        (0, _) | (_, None) => Err(Denial::Missing),
-        (1, Some("")) => Err(Denial::BadRequest(Reason::MalformedHeader)),
-        (1, Some(key)) => Ok(key),
+    match keys.as_slice() {
+        [] => Err(Denial::Missing),
+        [""] => Err(malformed),
+        [key] if key.contains(',') => Err(Denial::BadRequest(Reason::SeveralCredentials)),
+        [key] => Ok(key),
         _ => Err(Denial::BadRequest(Reason::SeveralCredentials)),
     }
 }
 
-fn key_param_in_query(query: &str) -> bool {
+/// Tells whether the query string carries an API key: under a key-like parameter name, or
+/// anywhere (percent-decoded, in a name or a value) recognised by the key prefix.
+fn key_in_query(query: &str) -> bool {
+    const NAMES: [&str; 4] = ["api_key", "apikey", "api-key", "x-api-key"];
+    let prefix = zt_core::verify::api_key::KEY_PREFIX;
     !query.is_empty()
-        && url::form_urlencoded::parse(query.as_bytes()).any(|(name, _)| {
-            ["api_key", "apikey", "api-key", "x-api-key"]
-                .iter()
-                .any(|n| name.eq_ignore_ascii_case(n))
-        })
+        && (query.contains(prefix)
+            || url::form_urlencoded::parse(query.as_bytes()).any(|(name, value)| {
+                NAMES.iter().any(|n| name.eq_ignore_ascii_case(n))
+                    || name.contains(prefix)
+                    || value.contains(prefix)
+            }))
 }
 
 fn token_in_query(query: &str) -> bool {
