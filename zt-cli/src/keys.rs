@@ -111,7 +111,7 @@ fn create(args: CreateArgs) -> Result<(), String> {
     }
     check_lifetime("--expires-in", args.expires_in)?;
 
-    let mut doc = args.ring.ring.load()?;
+    let mut doc = args.ring.ring.load(true)?;
     let key = issue(
         &mut doc,
         scopes,
@@ -153,7 +153,7 @@ fn print_new_key(key: &NewKey, verb: &str) {
 }
 
 fn list(args: &ListArgs) -> Result<(), String> {
-    let doc = args.ring.ring.load()?;
+    let doc = args.ring.ring.load(false)?;
     if args.json {
         let rows: Vec<_> = doc
             .keys
@@ -202,7 +202,7 @@ fn state(record: &KeyRecord) -> &'static str {
 }
 
 fn disable(args: &IdArgs) -> Result<(), String> {
-    let mut doc = args.ring.ring.load()?;
+    let mut doc = args.ring.ring.load(false)?;
     let record = find(&mut doc, &args.id)?;
     record.disabled = true;
     args.ring.ring.save(&doc)?;
@@ -212,7 +212,7 @@ fn disable(args: &IdArgs) -> Result<(), String> {
 
 fn rotate(args: &RotateArgs) -> Result<(), String> {
     check_lifetime("--overlap", args.overlap)?;
-    let mut doc = args.ring.ring.load()?;
+    let mut doc = args.ring.ring.load(false)?;
     let now = now();
     let old = find(&mut doc, &args.id)?;
     if old.disabled {

@@ -6,16 +6,20 @@ use std::path::{Path, PathBuf};
 
 use zt_core::verify::api_key::RingDocument;
 
-/// Reads the ring at `path`; a missing file is an empty ring.
-pub(crate) fn load(path: &Path) -> Result<RingDocument, String> {
+/// Reads the ring at `path`; a missing file is an empty ring when `creating`, else an error.
+pub(crate) fn load(path: &Path, creating: bool) -> Result<RingDocument, String> {
     match fs::read(path) {
         Ok(bytes) => {
             RingDocument::from_json(&bytes).map_err(|e| format!("--ring {}: {e}", path.display()))
         }
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(RingDocument {
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound && creating => Ok(RingDocument {
             version: 1,
             keys: Vec::new(),
         }),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Err(format!(
+            "--ring {}: no such ring file (zt keys create makes one)",
+            path.display()
+        )),
         Err(e) => Err(format!("--ring {}: cannot read: {e}", path.display())),
     }
 }

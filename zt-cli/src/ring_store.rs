@@ -47,10 +47,11 @@ impl RingLocation {
         }
     }
 
-    /// Reads the ring; a missing file is an empty ring, a missing secret is an error.
-    pub(crate) fn load(&self) -> Result<RingDocument, String> {
+    /// Reads the ring; a missing file is an empty ring when `creating`, a missing secret is
+    /// always an error.
+    pub(crate) fn load(&self, creating: bool) -> Result<RingDocument, String> {
         let text = match self {
-            Self::File(path) => return ring_file::load(path),
+            Self::File(path) => return ring_file::load(path, creating),
             Self::SecretsManager(id) => block_on(async {
                 let client = aws_sdk_secretsmanager::Client::new(&config().await);
                 let out = client

@@ -100,6 +100,7 @@ fn bad_input_is_refused_naming_the_flag() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("ring.json");
     let file = path.to_str().unwrap();
+    std::fs::write(&path, r#"{"version":1,"keys":[]}"#).unwrap();
     let cases: [(&[&str], &str); 4] = [
         (
             &[
@@ -139,6 +140,12 @@ fn bad_input_is_refused_naming_the_flag() {
         let err = String::from_utf8_lossy(&out.stderr);
         assert!(err.contains(expected), "{args:?}: {err}");
     }
+    let out = zt(&["keys", "list", "--ring", file]);
+    assert!(
+        !out.status.success(),
+        "listing a missing ring file is an error"
+    );
+    assert!(String::from_utf8_lossy(&out.stderr).contains("no such ring file"));
     std::fs::write(&path, "{not json").unwrap();
     let out = zt(&["keys", "list", "--ring", file]);
     assert!(!out.status.success());
