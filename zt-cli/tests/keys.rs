@@ -140,7 +140,8 @@ fn bad_input_is_refused_naming_the_flag() {
         let err = String::from_utf8_lossy(&out.stderr);
         assert!(err.contains(expected), "{args:?}: {err}");
     }
-    let out = zt(&["keys", "list", "--ring", file]);
+    let missing = dir.path().join("missing.json");
+    let out = zt(&["keys", "list", "--ring", missing.to_str().unwrap()]);
     assert!(
         !out.status.success(),
         "listing a missing ring file is an error"
