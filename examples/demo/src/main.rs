@@ -62,7 +62,7 @@ async fn run() -> Result<(), String> {
     if let Some(auth0) = auth0 {
         builder = builder.auth0(auth0);
     }
-    let zt = builder.build().map_err(|e| e.to_string())?;
+    let zt = builder.build().map_err(|e| with_variable(&e.to_string()))?;
 
     let server =
         HttpServer::new(move || App::new().app_data(zt.clone()).configure(routes::configure))
@@ -74,6 +74,22 @@ async fn run() -> Result<(), String> {
     print_examples(addr, dev_okta.as_ref(), dev_auth0.as_ref(), &api_keys);
     println!("zt-demo listening on http://{addr}");
     server.run().await.map_err(|e| e.to_string())
+}
+
+/// Prefixes a configuration error with the environment variable behind its setting.
+fn with_variable(message: &str) -> String {
+    let variable = if message.starts_with("okta.audience") {
+        "ZT_OKTA_AUDIENCE"
+    } else if message.starts_with("okta.") {
+        "ZT_OKTA_ISSUER"
+    } else if message.starts_with("auth0.audience") {
+        "ZT_AUTH0_AUDIENCE"
+    } else if message.starts_with("auth0.") {
+        "ZT_AUTH0_ISSUER"
+    } else {
+        return message.to_owned();
+    };
+    format!("{variable}: {message}")
 }
 
 /// An embedded issuer for the development default.
