@@ -21,9 +21,12 @@ impl Settings {
     pub(crate) fn from_env() -> Result<Self, String> {
         let bind = match var("ZT_BIND") {
             None => SocketAddr::from(([127, 0, 0, 1], 8080)),
-            Some(text) => text.parse().map_err(|e| {
-                format!("ZT_BIND: `{text}` is not an address such as 127.0.0.1:8080 ({e})")
-            })?,
+            Some(text) => std::net::ToSocketAddrs::to_socket_addrs(text.as_str())
+                .ok()
+                .and_then(|mut addrs| addrs.next())
+                .ok_or_else(|| {
+                    format!("ZT_BIND: `{text}` is not an address such as 127.0.0.1:8080")
+                })?,
         };
         let okta = issuer("ZT_OKTA_ISSUER", "ZT_OKTA_AUDIENCE", Issuer::okta)?;
         let auth0 = issuer("ZT_AUTH0_ISSUER", "ZT_AUTH0_AUDIENCE", Issuer::auth0)?;
