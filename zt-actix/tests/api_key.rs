@@ -267,3 +267,26 @@ async fn revoking_a_key_in_the_ring_takes_effect_on_the_next_request() {
     let (status, _, _) = h.get("/partner/export", &[("X-API-Key", text)]).await;
     assert_eq!(status, StatusCode::UNAUTHORIZED);
 }
+
+#[actix_web::test]
+async fn testkit_minted_keys_work_against_a_service() {
+    use zt_testkit::{ring_document, MintedKey};
+
+    let partner = MintedKey::new(&["export"]).owner("partner-a");
+    let expired = MintedKey::new(&["export"]).expired();
+    let disabled = MintedKey::new(&["export"]).disabled();
+    let h = Harness::new(ring_document(&[&partner, &expired, &disabled]).keys);
+
+    let (status, _, body) = h
+        .get("/partner/export", &[("X-API-Key", partner.text())])
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(body, format!("{} partner-a", partner.id()));
+    for refused in [&expired, &disabled] {
+        let (status, _, _) = h
+            .get("/partner/export", &[("X-API-Key", refused.text())])
+            .await;
+        assert_eq!(status, StatusCode::UNAUTHORIZED);
+    }
+    assert!(!format!("{partner:?}").contains(partner.text()));
+}

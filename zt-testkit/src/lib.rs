@@ -42,6 +42,7 @@
 
 #![doc(test(attr(deny(warnings))))]
 
+mod api_keys;
 mod flavor;
 mod issuer;
 mod keys;
@@ -49,6 +50,7 @@ mod logs;
 mod moto;
 mod token;
 
+pub use api_keys::{key_ring, ring_document, MintedKey};
 pub use flavor::Flavor;
 pub use issuer::{IssuerBuilder, TestIssuer};
 pub use keys::{KeyAlg, PublicKeyForm, SigningKey};
