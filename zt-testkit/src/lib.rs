@@ -1,6 +1,7 @@
 //! Test doubles for services protected by Zero Trust: a local OpenID issuer that serves
 //! discovery and a key set on loopback, and builders for the tokens it would issue, valid or
-//! broken in one named way.
+//! broken in one named way; and a test certificate authority ([`TestCa`]) for client
+//! certificates and revocation lists.
 //!
 //! Put this crate in `[dev-dependencies]`. A [`TestIssuer`] imitates Okta, Auth0 or a plain
 //! RFC 9068 server ([`Flavor`]); it runs its own HTTP server on a background thread, so it
@@ -43,6 +44,7 @@
 #![doc(test(attr(deny(warnings))))]
 
 mod api_keys;
+mod ca;
 mod flavor;
 mod issuer;
 mod keys;
@@ -51,6 +53,7 @@ mod moto;
 mod token;
 
 pub use api_keys::{key_ring, ring_document, MintedKey};
+pub use ca::{ClientCertBuilder, CrlBuilder, IssuedCert, TestCa, TestCrl, DEFAULT_SPIFFE_ID};
 pub use flavor::Flavor;
 pub use issuer::{IssuerBuilder, TestIssuer};
 pub use keys::{KeyAlg, PublicKeyForm, SigningKey};

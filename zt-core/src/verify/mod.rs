@@ -5,6 +5,7 @@ use async_trait::async_trait;
 use crate::{Denial, Principal};
 
 pub mod api_key;
+pub mod mtls;
 pub mod oidc;
 
 /// Turns a presented credential into a verified [`Principal`] or a [`Denial`].

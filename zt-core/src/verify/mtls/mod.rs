@@ -1,0 +1,75 @@
+//! Client certificates (mutual TLS): who the peer is, which peers a service accepts, and the
+//! rustls server configuration that checks their certificates.
+//!
+//! The TLS handshake does the cryptographic work: [`ReloadableClientVerifier`] checks the
+//! chain, dates, `clientAuth` usage and revocation against a [`TrustBundle`] that can be
+//! replaced while the server runs. After the handshake, [`PeerIdentity::from_der`] reads the
+//! peer's certificate once, and an [`IdentityPolicy`] decides whether that identity may call.
+//!
+//! # Examples
+//!
+//! ```
+//! use std::sync::Arc;
+//!
+//! use zt_core::verify::mtls::{
+//!     server_config, IdentityPolicy, PeerIdentity, ReloadableClientVerifier, TrustBundle,
+//! };
+//! use zt_testkit::TestCa;
+//!
+//! let ca = TestCa::new();
+//! let bundle = TrustBundle::new()
+//!     .root(ca.root_der())
+//!     .crl(ca.root_crl().sign().der())
+//!     .crl(ca.crl().sign().der());
+//! let verifier = Arc::new(ReloadableClientVerifier::new(&bundle)?);
+//! let server = ca.server();
+//! let tls = server_config(verifier.clone(), server.chain(), server.key_der())?;
+//!
+//! // Later: a new CRL applies to every handshake that starts afterwards.
+//! let revoked = ca.client().issue();
+//! verifier.reload(&bundle.clone().crl(ca.crl().revoke(&revoked).sign().der()))?;
+//!
+//! // After a handshake, with the peer's end-entity certificate:
+//! let peer = PeerIdentity::from_der(&ca.client().issue().der())?;
+//! let policy = IdentityPolicy::new().allow_spiffe("spiffe://example.test/service/*")?;
+//! assert!(policy.allows(&peer));
+//! # let _ = tls;
+//! # Ok::<(), zt_core::verify::mtls::MtlsError>(())
+//! ```
+//!
+//! # Security
+//!
+//! - A client certificate is required and must chain to a root of the bundle; a CA that only
+//!   copies a trusted CA's name is refused, since chains are checked by signature.
+//! - Expired and not-yet-valid certificates, and certificates without the `clientAuth`
+//!   extended key usage, are refused.
+//! - Revocation is checked for every certificate in the chain; a certificate whose status no
+//!   CRL in the bundle covers is refused, and so is one whose CRL is past its next update. A
+//!   bundle without any CRL is refused at startup.
+//! - Identity comes from the subject alternative names only, never from the common name.
+//!
+//! # Limitations
+//!
+//! This module is the first part of client-certificate support. Not built yet:
+//!
+//! - the `mtls` form of the `#[zero_trust]` attribute;
+//! - the actix-web wiring that hands the peer certificate of a connection to the handler
+//!   check, and the `Principal` built from a [`PeerIdentity`];
+//! - revocation of connections that are already open: a reloaded bundle applies to new
+//!   handshakes only, so a connection opened before a CRL revoked its certificate keeps
+//!   working until it closes;
+//! - client certificates forwarded by a TLS-terminating proxy in request headers, and the
+//!   rules for which proxies to trust;
+//! - renewal: nothing fetches or reloads CRLs or trust bundles on a schedule, and a CRL that
+//!   reaches its next update without being replaced makes every handshake fail;
+//! - OCSP, and CA name hints in the certificate request.
+
+mod error;
+mod identity;
+mod policy;
+mod server;
+
+pub use self::error::MtlsError;
+pub use self::identity::PeerIdentity;
+pub use self::policy::IdentityPolicy;
+pub use self::server::{server_config, ReloadableClientVerifier, TrustBundle};
