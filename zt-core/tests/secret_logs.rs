@@ -5,11 +5,14 @@
 //! emitted on a thread that records it (tracing caches per call site whether anyone listens).
 #![allow(clippy::unwrap_used)] // Tests fail loudly on unexpected errors.
 
-use std::future::Future;
-use std::time::{Duration, Instant};
+mod common;
+
+use std::time::Duration;
 
 use zt_core::secret::{MemorySource, Secret, SecretPolicy, SecretStore, SecretValue, SourceError};
 use zt_testkit::LogCapture;
+
+use common::eventually;
 
 fn fast() -> SecretPolicy {
     SecretPolicy::default()
@@ -18,21 +21,6 @@ fn fast() -> SecretPolicy {
         .miss_refresh_interval(Duration::from_millis(100))
         .max_stale(Duration::from_millis(500))
         .retry_backoff(Duration::from_millis(20), Duration::from_millis(100))
-}
-
-async fn eventually<F, Fut>(limit: Duration, mut condition: F) -> bool
-where
-    F: FnMut() -> Fut,
-    Fut: Future<Output = bool>,
-{
-    let deadline = Instant::now() + limit;
-    while Instant::now() < deadline {
-        if condition().await {
-            return true;
-        }
-        tokio::time::sleep(Duration::from_millis(10)).await;
-    }
-    false
 }
 
 #[tokio::test]

@@ -3,10 +3,9 @@
 //! logs is checked in `secret_logs.rs`.
 #![allow(clippy::unwrap_used)] // Tests fail loudly on unexpected errors.
 
-use std::future::Future;
+mod common;
+
 use std::path::PathBuf;
-use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use zt_core::secret::{
@@ -14,6 +13,8 @@ use zt_core::secret::{
     UnavailableCause,
 };
 use zt_core::{Denial, Reason};
+
+use common::*;
 
 /// A policy scaled down so that tests run in milliseconds.
 fn fast() -> SecretPolicy {
@@ -41,22 +42,6 @@ async fn stage_of(secret: &Secret, presented: &str) -> Result<Stage, Refusal> {
 
 fn is_no_match(result: &Result<Stage, Refusal>) -> bool {
     matches!(result, Err(Refusal::NoMatch))
-}
-
-/// Polls `condition` every 10 ms until it holds or `limit` passes.
-async fn eventually<F, Fut>(limit: Duration, mut condition: F) -> bool
-where
-    F: FnMut() -> Fut,
-    Fut: Future<Output = bool>,
-{
-    let deadline = Instant::now() + limit;
-    while Instant::now() < deadline {
-        if condition().await {
-            return true;
-        }
-        tokio::time::sleep(Duration::from_millis(10)).await;
-    }
-    false
 }
 
 #[tokio::test]
@@ -447,122 +432,6 @@ async fn the_client_helper_obeys_its_policy() {
         client.value().unwrap().value().expose_text(),
         Some("retry-new")
     );
-}
-
-/// Runs `rounds` rotations while two clients verify as fast as they can with the value they
-/// hold, each switching to the newest value at a random moment after it was published.
-/// Asserts that no request was refused and returns how many were accepted.
-async fn hammer_through_rotations<R, Fut>(
-    secret: &Secret,
-    first: &str,
-    rounds: usize,
-    switch_within: Duration,
-    mut rotate: R,
-) -> u64
-where
-    R: FnMut(usize) -> Fut,
-    Fut: Future<Output = String>,
-{
-    let (publish, published) = tokio::sync::watch::channel((0_usize, first.to_owned()));
-    let stop = Arc::new(AtomicBool::new(false));
-    let accepted = Arc::new(AtomicU64::new(0));
-    let refused = Arc::new(AtomicU64::new(0));
-    let switched = Arc::new(AtomicUsize::new(0));
-    let first_refusal = Arc::new(std::sync::Mutex::new(None::<String>));
-
-    let clients: Vec<_> = (0..2_u64)
-        .map(|n| {
-            let (secret, mut published) = (secret.clone(), published.clone());
-            let (stop, accepted, refused) = (stop.clone(), accepted.clone(), refused.clone());
-            let (switched, first_refusal) = (switched.clone(), first_refusal.clone());
-            tokio::spawn(async move {
-                let mut random = Random::new(n);
-                let mut using = first_value(&published);
-                let mut upcoming: Option<(Instant, String)> = None;
-                while !stop.load(Ordering::Acquire) {
-                    if published.has_changed().unwrap_or(false) {
-                        let value = published.borrow_and_update().1.clone();
-                        let delay = random.below(switch_within);
-                        upcoming = Some((Instant::now() + delay, value));
-                    }
-                    if upcoming
-                        .as_ref()
-                        .is_some_and(|(at, _)| Instant::now() >= *at)
-                    {
-                        using = upcoming.take().unwrap().1;
-                        switched.fetch_add(1, Ordering::AcqRel);
-                    }
-                    match secret.verify_eq(using.as_bytes()).await {
-                        Ok(_) => accepted.fetch_add(1, Ordering::Relaxed),
-                        Err(refusal) => {
-                            let round = published.borrow().0;
-                            let held = secret.versions().map(|v| {
-                                v.stages()
-                                    .map(|(s, v)| (s, v.id().to_owned()))
-                                    .collect::<Vec<_>>()
-                            });
-                            first_refusal.lock().unwrap().get_or_insert(format!(
-                                "round {round}: {refusal:?}; store holds {held:?}; {:?}",
-                                secret.stats()
-                            ));
-                            refused.fetch_add(1, Ordering::Relaxed)
-                        }
-                    };
-                    tokio::task::yield_now().await;
-                }
-            })
-        })
-        .collect();
-
-    for round in 1..=rounds {
-        let value = rotate(round).await;
-        publish.send((round, value)).unwrap();
-        let both = eventually(Duration::from_secs(10), || {
-            let switched = switched.clone();
-            async move { switched.load(Ordering::Acquire) >= 2 * round }
-        })
-        .await;
-        assert!(both, "clients did not switch in round {round}");
-    }
-    stop.store(true, Ordering::Release);
-    for client in clients {
-        client.await.unwrap();
-    }
-    let refused = refused.load(Ordering::Relaxed);
-    assert_eq!(
-        refused,
-        0,
-        "first refusal: {:?}",
-        first_refusal.lock().unwrap()
-    );
-    accepted.load(Ordering::Relaxed)
-}
-
-fn first_value(published: &tokio::sync::watch::Receiver<(usize, String)>) -> String {
-    published.borrow().1.clone()
-}
-
-/// A small xorshift generator for random switching moments; not for anything secret.
-struct Random(u64);
-
-impl Random {
-    fn new(stream: u64) -> Self {
-        let nanos = u64::from(
-            std::time::SystemTime::now()
-                .duration_since(std::time::UNIX_EPOCH)
-                .unwrap()
-                .subsec_nanos(),
-        );
-        Self((nanos ^ (stream + 1).wrapping_mul(0x9E37_79B9_7F4A_7C15)) | 1)
-    }
-
-    fn below(&mut self, limit: Duration) -> Duration {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        let limit_us = u64::try_from(limit.as_micros()).unwrap().max(1);
-        Duration::from_micros(self.0 % limit_us)
-    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
