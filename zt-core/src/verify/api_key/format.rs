@@ -125,7 +125,7 @@ pub(crate) enum FormatError {
 /// Splits a presented key into its id, after checking shape and checksum.
 pub(crate) fn parse(presented: &str) -> Result<&str, FormatError> {
     let bytes = presented.as_bytes();
-    if bytes.len() != KEY_LEN || !presented.starts_with(KEY_PREFIX) {
+    if bytes.len() != KEY_LEN || !presented.is_ascii() || !presented.starts_with(KEY_PREFIX) {
         return Err(FormatError::Malformed);
     }
     let body = &presented[KEY_PREFIX.len()..];
@@ -226,6 +226,9 @@ mod tests {
             text.replacen("ztk_", "ztx_", 1),
             text.replacen('_', "-", 2),
             format!("{}é{}", &text[..20], &text[22..]),
+            format!("{}é{}", &text[..15], &text[17..]),
+            format!("{}é{}", &text[..16], &text[18..]),
+            format!("{}é{}", &text[..48], &text[50..]),
         ];
         for case in &cases {
             assert_eq!(parse(case), Err(FormatError::Malformed), "{case:?}");
