@@ -106,7 +106,9 @@ impl AccessClaims {
         self.refuse_other_token_kinds()?;
         self.check_lifetime(issuer)?;
 
-        let expires_at = UNIX_EPOCH.checked_add(Duration::from_secs_f64(self.exp.max(0.0)));
+        let expires_at = Duration::try_from_secs_f64(self.exp.max(0.0))
+            .ok()
+            .and_then(|d| UNIX_EPOCH.checked_add(d));
         let (scopes, client_id) = self.scopes_and_client(issuer)?;
         let subject = match (self.sub, &client_id) {
             (Some(sub), _) if !sub.is_empty() => sub,
