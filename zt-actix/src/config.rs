@@ -69,14 +69,28 @@ impl ZeroTrust {
         self.inner.api_keys.as_deref()
     }
 
-    /// Tells whether what `requirement` needs is configured.
+    /// Tells whether everything `requirement` needs is configured, looking through `any(..)`
+    /// and `all(..)`.
     #[must_use]
     pub fn supports(&self, requirement: &Requirement) -> bool {
-        match requirement {
-            Requirement::Token { provider, .. } => self.verifier(*provider).is_some(),
-            Requirement::ApiKey { .. } => self.inner.api_keys.is_some(),
-            _ => true,
-        }
+        self.missing_setting(requirement).is_none()
+    }
+
+    /// Returns the setting of the first mechanism in `requirement` that is not configured.
+    fn missing_setting(&self, requirement: &Requirement) -> Option<&'static str> {
+        requirement.leaves().into_iter().find_map(|leaf| {
+            let configured = match leaf {
+                Requirement::Anonymous { .. } => true,
+                Requirement::Token { provider, .. } => self.verifier(*provider).is_some(),
+                Requirement::ApiKey { .. } => self.inner.api_keys.is_some(),
+                _ => false,
+            };
+            if configured {
+                None
+            } else {
+                Some(leaf.setting().unwrap_or("unknown"))
+            }
+        })
     }
 
     /// Returns the realm named in `WWW-Authenticate` challenges.
@@ -164,10 +178,7 @@ impl ZeroTrustBuilder {
         };
 
         for declared in inventory::iter::<Declaration> {
-            let Some(setting) = declared.requirement.setting() else {
-                continue;
-            };
-            if !zt.supports(&declared.requirement) {
+            if let Some(setting) = zt.missing_setting(&declared.requirement) {
                 return Err(ConfigError::Unconfigured {
                     setting: setting.to_owned(),
                     handler: format!("{}::{}", declared.module, declared.handler),

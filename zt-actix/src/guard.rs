@@ -60,40 +60,133 @@ async fn decide(req: &HttpRequest, requirement: &'static Requirement) -> Outcome
         return Err(Rejection::misconfigured());
     };
 
-    match *requirement {
-        Requirement::Anonymous { reason } => {
-            decision::anonymous(req, reason);
-            Ok(None)
+    if let Requirement::Anonymous { reason } = *requirement {
+        decision::anonymous(req, reason);
+        return Ok(None);
+    }
+
+    let started = Instant::now();
+    let verdict = evaluate(zt, req, requirement).await;
+    decision::verified(req, verdict.mechanism, &verdict.result, started.elapsed());
+    match verdict.result {
+        Ok(principal) => Ok(Some(principal)),
+        Err(None) => Err(Rejection::misconfigured()),
+        Err(Some(denial)) => Err(Rejection::with_schemes(denial, verdict.schemes, zt.realm())),
+    }
+}
+
+/// What checking one requirement, single or combined, concluded.
+struct Verdict {
+    /// The caller, or the denial; `Err(None)` when a mechanism is not configured.
+    result: Result<Arc<zt_core::Principal>, Option<Denial>>,
+    /// The mechanism that decided, for the decision event.
+    mechanism: &'static str,
+    /// The challenge schemes a refusal names (several when no credential was sent at all).
+    schemes: Vec<&'static str>,
+}
+
+impl Verdict {
+    fn unconfigured(mechanism: &'static str) -> Self {
+        Self {
+            result: Err(None),
+            mechanism,
+            schemes: Vec::new(),
         }
-        Requirement::Token { provider, scopes } => {
-            let started = Instant::now();
-            let result = verify_token(zt, req, provider, scopes).await;
-            decision::verified(req, provider.as_str(), &result, started.elapsed());
-            respond(result, "Bearer", zt)
+    }
+
+    /// Orders refusals from the least to the most telling, for `any(..)`.
+    ///
+    /// A credential that was checked and found lacking says more than one that could not be
+    /// checked, which says more than none at all; a missing setting outranks everything so
+    /// that a misconfiguration is never hidden behind a 401.
+    fn specificity(&self) -> u8 {
+        match &self.result {
+            Ok(_) => 0,
+            Err(None) => 6,
+            Err(Some(denial)) => match denial {
+                Denial::Missing => 1,
+                Denial::Unavailable { .. } => 2,
+                Denial::InvalidCredential(_) => 3,
+                Denial::BadRequest(_) => 4,
+                _ => 5,
+            },
         }
-        Requirement::ApiKey { scopes } => {
-            let started = Instant::now();
-            let result = verify_api_key(zt, req, scopes);
-            decision::verified(req, "api_key", &result, started.elapsed());
-            respond(result, "ApiKey", zt)
+    }
+
+    /// Keeps the more telling of two refusals; when neither found a credential, the answer
+    /// challenges for every scheme that was tried.
+    fn or_more_specific(mut self, other: Self) -> Self {
+        let both_missing = matches!(
+            (&self.result, &other.result),
+            (Err(Some(Denial::Missing)), Err(Some(Denial::Missing)))
+        );
+        if both_missing {
+            for scheme in other.schemes {
+                if !self.schemes.contains(&scheme) {
+                    self.schemes.push(scheme);
+                }
+            }
+            return self;
         }
-        _ => {
-            decision::misconfigured(req, "requirement kind not supported by this version");
-            Err(Rejection::misconfigured())
+        if other.specificity() > self.specificity() {
+            other
+        } else {
+            self
         }
     }
 }
 
-fn respond(
-    result: Result<Arc<zt_core::Principal>, Option<Denial>>,
-    scheme: &'static str,
-    zt: &ZeroTrust,
-) -> Outcome {
-    match result {
-        Ok(principal) => Ok(Some(principal)),
-        Err(None) => Err(Rejection::misconfigured()),
-        Err(Some(denial)) => Err(Rejection::with_scheme(denial, scheme, zt.realm())),
-    }
+/// Checks `requirement` against the request: single mechanisms directly, `any(..)` in order
+/// until one passes, `all(..)` in order until one fails.
+fn evaluate<'a>(
+    zt: &'a ZeroTrust,
+    req: &'a HttpRequest,
+    requirement: &'static Requirement,
+) -> LocalBoxFuture<'a, Verdict> {
+    Box::pin(async move {
+        match *requirement {
+            Requirement::Any(parts) => {
+                let mut best: Option<Verdict> = None;
+                for part in parts {
+                    let verdict = evaluate(zt, req, part).await;
+                    if verdict.result.is_ok() {
+                        return verdict;
+                    }
+                    best = Some(match best {
+                        None => verdict,
+                        Some(best) => best.or_more_specific(verdict),
+                    });
+                }
+                best.unwrap_or_else(|| Verdict::unconfigured("any"))
+            }
+            Requirement::All(parts) => {
+                let mut first = None;
+                for part in parts {
+                    let verdict = evaluate(zt, req, part).await;
+                    if verdict.result.is_err() {
+                        return verdict;
+                    }
+                    first.get_or_insert(verdict);
+                }
+                first.unwrap_or_else(|| Verdict::unconfigured("all"))
+            }
+            Requirement::Token { provider, scopes } => Verdict {
+                result: verify_token(zt, req, provider, scopes).await,
+                mechanism: provider.as_str(),
+                schemes: vec!["Bearer"],
+            },
+            Requirement::ApiKey { scopes } => Verdict {
+                result: verify_api_key(zt, req, scopes),
+                mechanism: "api_key",
+                schemes: vec!["ApiKey"],
+            },
+            Requirement::Mtls { .. } => Verdict::unconfigured("mtls"),
+            Requirement::Psk { .. } => Verdict::unconfigured("psk"),
+            // Anonymous is answered before evaluation, and the attribute refuses it inside
+            // combinations.
+            _ => Verdict::unconfigured("anonymous"),
+        }
+    })
 }
 
 /// Verifies the request's API key; `Err(None)` means no key ring is configured.

@@ -28,7 +28,7 @@ use zt_core::Denial;
 #[derive(Debug, Clone)]
 pub struct Rejection {
     denial: Denial,
-    scheme: &'static str,
+    schemes: Vec<&'static str>,
     realm: String,
     misconfigured: bool,
 }
@@ -41,10 +41,16 @@ impl Rejection {
     }
 
     /// Refuses with a challenge of the given scheme (`Bearer`, `ApiKey`).
+    #[cfg(test)]
     pub(crate) fn with_scheme(denial: Denial, scheme: &'static str, realm: &str) -> Self {
+        Self::with_schemes(denial, vec![scheme], realm)
+    }
+
+    /// Refuses with one challenge per scheme, in order; with no scheme, no challenge.
+    pub(crate) fn with_schemes(denial: Denial, schemes: Vec<&'static str>, realm: &str) -> Self {
         Self {
             denial,
-            scheme,
+            schemes,
             realm: realm.to_owned(),
             misconfigured: false,
         }
@@ -53,7 +59,7 @@ impl Rejection {
     pub(crate) fn misconfigured() -> Self {
         Self {
             denial: Denial::Missing,
-            scheme: "Bearer",
+            schemes: Vec::new(),
             realm: String::new(),
             misconfigured: true,
         }
@@ -75,9 +81,15 @@ impl Rejection {
         }
     }
 
-    /// Builds the `WWW-Authenticate` value, auth-params separated by commas (RFC 7235).
-    fn challenge(&self) -> String {
-        let mut challenge = format!("{} ", self.scheme);
+    /// Builds the `WWW-Authenticate` value: one challenge per scheme, auth-params separated by
+    /// commas (RFC 7235); `None` when the mechanism has no challenge scheme.
+    fn challenge(&self) -> Option<String> {
+        let challenges: Vec<String> = self.schemes.iter().map(|s| self.challenge_for(s)).collect();
+        (!challenges.is_empty()).then(|| challenges.join(", "))
+    }
+
+    fn challenge_for(&self, scheme: &str) -> String {
+        let mut challenge = format!("{scheme} ");
         push_param(&mut challenge, "realm", &self.realm);
         if let Some(code) = self.error_code() {
             challenge.push_str(", ");
@@ -129,7 +141,7 @@ impl ResponseError for Rejection {
             });
         }
 
-        if let Ok(value) = HeaderValue::from_str(&self.challenge()) {
+        if let Some(Ok(value)) = self.challenge().map(|c| HeaderValue::from_str(&c)) {
             response.insert_header((header::WWW_AUTHENTICATE, value));
         }
         let error = self.error_code().unwrap_or("unauthorized");
@@ -196,6 +208,17 @@ mod tests {
         assert_eq!(
             header,
             r#"Bearer realm="api", error="insufficient_scope", scope="a b""#
+        );
+    }
+
+    #[test]
+    fn several_schemes_give_one_challenge_each() {
+        let response = Rejection::with_schemes(Denial::Missing, vec!["Bearer", "ApiKey"], "api")
+            .error_response();
+        let header = response.headers().get(header::WWW_AUTHENTICATE).unwrap();
+        assert_eq!(
+            header.to_str().unwrap(),
+            r#"Bearer realm="api", ApiKey realm="api""#
         );
     }
 

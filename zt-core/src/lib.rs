@@ -21,7 +21,7 @@ pub mod verify;
 pub use denial::{Denial, Reason};
 pub use error::ConfigError;
 pub use principal::{Mechanism, Principal};
-pub use requirement::{Provider, Requirement, ScopeRule};
+pub use requirement::{IdentityRule, Provider, Requirement, ScopeRule};
 pub use scope::Scopes;
 pub use secret::{Secret, SecretStore};
 pub use verify::oidc::{Issuer, OidcVerifier, Profile};

@@ -104,6 +104,10 @@ pub enum Mechanism {
     Token(Provider),
     /// An API key from the key ring.
     ApiKey,
+    /// A client certificate, presented in the TLS handshake or forwarded by a trusted proxy.
+    ClientCertificate,
+    /// A request signed with a pre-shared secret.
+    SharedSecret,
 }
 
 impl Mechanism {
@@ -113,6 +117,8 @@ impl Mechanism {
         match self {
             Self::Token(p) => p.as_str(),
             Self::ApiKey => "api_key",
+            Self::ClientCertificate => "mtls",
+            Self::SharedSecret => "psk",
         }
     }
 }

@@ -26,27 +26,80 @@ pub enum Requirement {
         /// Which scopes the key must grant.
         scopes: ScopeRule,
     },
+    /// A client certificate from the trusted CA whose identity satisfies the rule.
+    Mtls {
+        /// Which certificate identities may call.
+        identity: IdentityRule,
+    },
+    /// A request signed with the named pre-shared secret.
+    Psk {
+        /// The configured name of the secret, as written in `#[zero_trust(psk = "..")]`.
+        name: &'static str,
+    },
+    /// Any one of the requirements, tried in the written order; the first that passes wins.
+    Any(&'static [Requirement]),
+    /// Every one of the requirements, checked in the written order.
+    All(&'static [Requirement]),
 }
 
 impl Requirement {
-    /// Returns the provider a token must come from, or `None` for anonymous routes.
+    /// Returns the provider a token must come from, or `None` when this is not a single
+    /// token requirement.
     #[must_use]
     pub const fn provider(&self) -> Option<Provider> {
         match self {
             Self::Token { provider, .. } => Some(*provider),
-            Self::Anonymous { .. } | Self::ApiKey { .. } => None,
+            _ => None,
         }
     }
 
     /// Returns the name of the setting this requirement needs configured, if any.
+    ///
+    /// `Any` and `All` have no setting of their own; see [`Requirement::leaves`].
     #[must_use]
     pub const fn setting(&self) -> Option<&'static str> {
         match self {
-            Self::Anonymous { .. } => None,
+            Self::Anonymous { .. } | Self::Any(_) | Self::All(_) => None,
             Self::Token { provider, .. } => Some(provider.as_str()),
             Self::ApiKey { .. } => Some("api_keys"),
+            Self::Mtls { .. } => Some("mtls"),
+            Self::Psk { .. } => Some("psk"),
         }
     }
+
+    /// Returns the single mechanisms this requirement is made of, in the written order,
+    /// looking through `Any` and `All` at every depth.
+    #[must_use]
+    pub fn leaves(&self) -> Vec<&Self> {
+        let mut out = Vec::new();
+        self.collect_leaves(&mut out);
+        out
+    }
+
+    fn collect_leaves<'a>(&'a self, out: &mut Vec<&'a Self>) {
+        match self {
+            Self::Any(parts) | Self::All(parts) => {
+                for part in *parts {
+                    part.collect_leaves(out);
+                }
+            }
+            leaf => out.push(leaf),
+        }
+    }
+}
+
+/// States which client-certificate identities a handler accepts.
+///
+/// Identities come from the certificate's subject alternative names, never from its common
+/// name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum IdentityRule {
+    /// A SPIFFE id, exact (`spiffe://corp/billing`) or every id below a path
+    /// (`spiffe://corp/batch/*`).
+    Spiffe(&'static str),
+    /// A policy configured at startup under this name.
+    Policy(&'static str),
 }
 
 /// Names an identity provider whose access tokens a handler accepts.
@@ -118,6 +171,27 @@ mod tests {
         assert!(ScopeRule::All(&["read", "write"]).is_satisfied_by(&held));
         assert!(!ScopeRule::All(&["read", "admin"]).is_satisfied_by(&held));
         assert!(ScopeRule::NONE.is_satisfied_by(&Scopes::default()));
+    }
+
+    #[test]
+    fn leaves_look_through_nested_combinations() {
+        const NESTED: Requirement = Requirement::Any(&[
+            Requirement::Token {
+                provider: Provider::Okta,
+                scopes: ScopeRule::NONE,
+            },
+            Requirement::All(&[
+                Requirement::Mtls {
+                    identity: IdentityRule::Spiffe("spiffe://corp/a"),
+                },
+                Requirement::ApiKey {
+                    scopes: ScopeRule::NONE,
+                },
+            ]),
+        ]);
+        let settings: Vec<_> = NESTED.leaves().iter().filter_map(|r| r.setting()).collect();
+        assert_eq!(settings, ["okta", "mtls", "api_keys"]);
+        assert_eq!(NESTED.setting(), None);
     }
 
     #[test]
