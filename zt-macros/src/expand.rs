@@ -7,7 +7,7 @@ use syn::ext::IdentExt;
 use syn::{parse_quote, ItemFn, LitStr};
 
 use crate::args::Args;
-use crate::valid::{self, Provider, Requirement, ScopeRule};
+use crate::valid::{self, IdentityRule, Provider, Requirement, ScopeRule};
 
 /// Expands `#[zero_trust(args)]` applied to `item`.
 ///
@@ -100,6 +100,23 @@ fn requirement_value(requirement: &Requirement) -> TokenStream {
             let scopes = scope_rule(scopes);
             quote!(#private::Requirement::ApiKey { scopes: #scopes })
         }
+        Requirement::Mtls { identity } => {
+            let identity = match identity {
+                IdentityRule::Spiffe(id) => quote!(#private::IdentityRule::Spiffe(#id)),
+                IdentityRule::Policy(name) => quote!(#private::IdentityRule::Policy(#name)),
+            };
+            quote!(#private::Requirement::Mtls { identity: #identity })
+        }
+        Requirement::Psk { name } => quote!(#private::Requirement::Psk { name: #name }),
+        Requirement::Any(parts) | Requirement::All(parts) => {
+            let kind = if matches!(requirement, Requirement::Any(_)) {
+                quote!(Any)
+            } else {
+                quote!(All)
+            };
+            let parts = parts.iter().map(requirement_value);
+            quote!(#private::Requirement::#kind(&[#(#parts),*]))
+        }
     }
 }
 
@@ -183,6 +200,56 @@ mod tests {
 
         let none = zero_trust(quote!(okta), handler).to_string();
         assert!(none.contains("ScopeRule :: All (& [])"), "{none}");
+    }
+
+    #[test]
+    fn combinations_nest_as_constant_slices() {
+        let handler = quote! { async fn f() {} };
+        let output = zero_trust(
+            quote!(any(
+                all(mtls(identity = "spiffe://corp/a"), okta),
+                psk_free_api_key_free(x)
+            )),
+            handler.clone(),
+        )
+        .to_string();
+        assert!(output.contains("compile_error"), "{output}");
+
+        let output = zero_trust(
+            quote!(any(
+                all(mtls(identity = "spiffe://corp/a"), okta),
+                api_key(scopes = "x")
+            )),
+            handler,
+        )
+        .to_string();
+        assert!(
+            output.contains(
+                "Requirement :: Any (& [:: zt_actix :: __private :: Requirement :: All (& [\
+                 :: zt_actix :: __private :: Requirement :: Mtls { identity : \
+                 :: zt_actix :: __private :: IdentityRule :: Spiffe (\"spiffe://corp/a\") }"
+            ),
+            "{output}"
+        );
+        assert!(
+            output.contains("Requirement :: ApiKey { scopes : "),
+            "{output}"
+        );
+    }
+
+    #[test]
+    fn psk_and_policies_keep_their_names() {
+        let handler = quote! { async fn f() {} };
+        let psk = zero_trust(quote!(psk = "deploy-hook"), handler.clone()).to_string();
+        assert!(
+            psk.contains("Requirement :: Psk { name : \"deploy-hook\" }"),
+            "{psk}"
+        );
+        let mtls = zero_trust(quote!(mtls, policy = "batch"), handler).to_string();
+        assert!(
+            mtls.contains("IdentityRule :: Policy (\"batch\")"),
+            "{mtls}"
+        );
     }
 
     #[test]

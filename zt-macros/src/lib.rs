@@ -46,7 +46,20 @@ use proc_macro::TokenStream;
 /// | `#[zero_trust(okta)]` | an Okta access token, any scopes |
 /// | `#[zero_trust(okta, scopes = "a b")]` | an Okta access token carrying both `a` and `b` |
 /// | `#[zero_trust(auth0, any_scope = "a b")]` | an Auth0 access token carrying `a`, `b` or both |
+/// | `#[zero_trust(api_key, scopes = "export")]` | an API key granting `export` |
+/// | `#[zero_trust(mtls, identity = "spiffe://corp/billing")]` | a client certificate with that SPIFFE id |
+/// | `#[zero_trust(mtls, identity = "spiffe://corp/batch/*")]` | a client certificate with any SPIFFE id below `batch/` |
+/// | `#[zero_trust(mtls, policy = "billing-clients")]` | a client certificate the named policy admits |
+/// | `#[zero_trust(psk = "deploy-hook")]` | a request signed with the secret named `deploy-hook` |
 /// | `#[zero_trust(anonymous, reason = "probe")]` | nothing; the reason is kept for the logs |
+///
+/// Mechanisms combine with `any(..)`, tried in the written order until one passes, and
+/// `all(..)`, which needs every part; each part carries its keys in its own parentheses, and
+/// the two nest: `any(okta(scopes = "a"), all(mtls(policy = "batch"), api_key))`. When every
+/// part of `any(..)` refuses, the answer is the most telling refusal (a valid credential
+/// lacking scopes before a bad one, a bad one before none). `anonymous` cannot be combined, so
+/// a failed credential never passes as anonymous, and neither can `psk`, whose check reads the
+/// request body.
 ///
 /// Scope lists are separated by single spaces. Each scope is an RFC 6749 scope token:
 /// printable ASCII other than space, `"` and `\`, so `orders:read` and `api://orders/read`
@@ -95,7 +108,10 @@ use proc_macro::TokenStream;
 /// all reported at once: an unknown, missing or repeated mechanism; an unknown, repeated or
 /// misplaced key; `scopes` together with `any_scope`; an empty or malformed scope list or a
 /// repeated scope; a value that is not a string literal; `anonymous` without a non-empty
-/// `reason`; and an item that is not an `async fn`, takes `self`, carries a second
+/// `reason`; `mtls` without exactly one `identity` or `policy`, or with an identity that is
+/// not a SPIFFE id; a malformed `psk` or `policy` name; a combination with fewer than two
+/// parts, a repeated part, `anonymous` or `psk` inside it, or `any` directly inside `any`
+/// (`all` inside `all`); and an item that is not an `async fn`, takes `self`, carries a second
 /// `#[zero_trust]`, or has more than 15 parameters. The handler is emitted unchanged beside
 /// the errors, so editors keep working.
 ///

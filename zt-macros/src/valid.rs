@@ -12,16 +12,18 @@ use syn::{Expr, ExprLit, Ident, Lit, LitStr};
 
 use crate::args::{Args, Item, Value};
 
+mod combine;
 mod handler;
+mod name;
 mod scope;
 
 pub(crate) use handler::handler;
 
 /// Lists the mechanisms the attribute accepts, for error messages.
-const MECHANISMS: &str = "okta, auth0, api_key, anonymous";
+const MECHANISMS: &str = "okta, auth0, api_key, mtls, psk, anonymous, any(..), all(..)";
 
 /// Lists every key of every mechanism, for errors written before a mechanism is known.
-const ALL_KEYS: &str = "scopes, any_scope, reason";
+const ALL_KEYS: &str = "scopes, any_scope, reason, identity, policy";
 
 /// Describes what a handler requires, once every rule has been checked.
 pub(crate) enum Requirement {
@@ -34,6 +36,22 @@ pub(crate) enum Requirement {
     },
     /// An API key from the key ring satisfying `scopes`.
     ApiKey { scopes: ScopeRule },
+    /// A client certificate whose identity satisfies the rule.
+    Mtls { identity: IdentityRule },
+    /// A request signed with the named pre-shared secret.
+    Psk { name: LitStr },
+    /// Any one of the parts, tried in the written order.
+    Any(Vec<Requirement>),
+    /// Every one of the parts.
+    All(Vec<Requirement>),
+}
+
+/// States which certificate identities pass, mirroring the runtime enum of the same name.
+pub(crate) enum IdentityRule {
+    /// A SPIFFE id, exact or ending in `/*`.
+    Spiffe(LitStr),
+    /// A policy configured at startup under this name.
+    Policy(LitStr),
 }
 
 /// Names an identity provider, mirroring the runtime enum of the same name.
@@ -56,6 +74,8 @@ pub(crate) enum ScopeRule {
 enum Mechanism {
     Token(Provider),
     ApiKey,
+    Mtls,
+    Psk,
     Anonymous,
 }
 
@@ -65,6 +85,8 @@ impl Mechanism {
             "okta" => Some(Self::Token(Provider::Okta)),
             "auth0" => Some(Self::Token(Provider::Auth0)),
             "api_key" => Some(Self::ApiKey),
+            "mtls" => Some(Self::Mtls),
+            "psk" => Some(Self::Psk),
             "anonymous" => Some(Self::Anonymous),
             _ => None,
         }
@@ -75,6 +97,8 @@ impl Mechanism {
             Self::Token(Provider::Okta) => "okta",
             Self::Token(Provider::Auth0) => "auth0",
             Self::ApiKey => "api_key",
+            Self::Mtls => "mtls",
+            Self::Psk => "psk",
             Self::Anonymous => "anonymous",
         }
     }
@@ -82,6 +106,8 @@ impl Mechanism {
     fn keys(self) -> &'static str {
         match self {
             Self::Token(_) | Self::ApiKey => "scopes, any_scope",
+            Self::Mtls => "identity, policy",
+            Self::Psk => "no keys; only the secret's name, as in `psk = \"deploy-hook\"`",
             Self::Anonymous => "reason",
         }
     }
@@ -91,6 +117,8 @@ impl Mechanism {
             Self::Token(Provider::Okta) => "`okta, scopes = \"orders:read\"`",
             Self::Token(Provider::Auth0) => "`auth0, scopes = \"orders:read\"`",
             Self::ApiKey => "`api_key, scopes = \"export\"`",
+            Self::Mtls => "`mtls, identity = \"spiffe://example.org/service/billing\"`",
+            Self::Psk => "`psk = \"deploy-hook\"`",
             Self::Anonymous => "`anonymous, reason = \"health probe\"`",
         }
     }
@@ -102,6 +130,8 @@ enum Key {
     Scopes,
     AnyScope,
     Reason,
+    Identity,
+    Policy,
 }
 
 impl Key {
@@ -110,6 +140,8 @@ impl Key {
             "scopes" => Some(Self::Scopes),
             "any_scope" => Some(Self::AnyScope),
             "reason" => Some(Self::Reason),
+            "identity" => Some(Self::Identity),
+            "policy" => Some(Self::Policy),
             _ => None,
         }
     }
@@ -119,6 +151,8 @@ impl Key {
             Self::Scopes => "scopes",
             Self::AnyScope => "any_scope",
             Self::Reason => "reason",
+            Self::Identity => "identity",
+            Self::Policy => "policy",
         }
     }
 
@@ -127,6 +161,17 @@ impl Key {
             Self::Scopes => "`scopes = \"orders:read orders:write\"`",
             Self::AnyScope => "`any_scope = \"orders:read orders:admin\"`",
             Self::Reason => "`reason = \"health probe\"`",
+            Self::Identity => "`identity = \"spiffe://example.org/service/billing\"`",
+            Self::Policy => "`policy = \"billing-clients\"`",
+        }
+    }
+
+    /// Returns the mechanism a key belongs to, for messages about a misplaced key.
+    fn owner(self) -> &'static str {
+        match self {
+            Self::Scopes | Self::AnyScope => "okta, auth0 and api_key",
+            Self::Reason => "anonymous",
+            Self::Identity | Self::Policy => "mtls",
         }
     }
 }
@@ -143,6 +188,8 @@ struct Setting {
 #[derive(Default)]
 struct Sorted {
     mechanism: Option<(Mechanism, Ident)>,
+    /// The value of `psk = ".."`, once checked.
+    psk_name: Option<LitStr>,
     named_unknown_mechanism: bool,
     named_second_mechanism: bool,
     settings: Vec<Setting>,
@@ -206,10 +253,20 @@ impl Errors {
 /// # Errors
 ///
 /// Returns every problem found, combined: unknown, missing or repeated mechanisms, unknown,
-/// repeated, misplaced or conflicting keys, and malformed values.
+/// repeated, misplaced or conflicting keys, malformed values, and misbuilt combinations.
 pub(crate) fn requirement(args: Args) -> syn::Result<Requirement> {
     let mut errors = Errors::default();
-    let sorted = sort(args.items, &mut errors);
+    let requirement = if args.items.iter().any(combine::is_combinator) {
+        combine::top_level(args.items, &mut errors)
+    } else {
+        single(args.items, &mut errors)
+    };
+    errors.conclude(requirement)
+}
+
+/// Validates the items of one mechanism: the mechanism itself and its keys.
+fn single(items: Vec<Item>, errors: &mut Errors) -> Option<Requirement> {
+    let sorted = sort(items, errors);
 
     let Some((mechanism, keyword)) = sorted.mechanism else {
         if !sorted.named_unknown_mechanism {
@@ -227,7 +284,7 @@ pub(crate) fn requirement(args: Args) -> syn::Result<Requirement> {
                 format_args!("unknown key `{key}`; expected one of: {ALL_KEYS}"),
             );
         }
-        return errors.conclude(None);
+        return None;
     };
 
     for key in &sorted.unknown_keys {
@@ -247,14 +304,18 @@ pub(crate) fn requirement(args: Args) -> syn::Result<Requirement> {
     } else {
         Misplaced::Report
     };
-    let requirement = match mechanism {
-        Mechanism::Token(provider) => scoped(mechanism, sorted.settings, misplaced, &mut errors)
+    match mechanism {
+        Mechanism::Token(provider) => scoped(mechanism, sorted.settings, misplaced, errors)
             .map(|scopes| Requirement::Token { provider, scopes }),
-        Mechanism::ApiKey => scoped(mechanism, sorted.settings, misplaced, &mut errors)
+        Mechanism::ApiKey => scoped(mechanism, sorted.settings, misplaced, errors)
             .map(|scopes| Requirement::ApiKey { scopes }),
-        Mechanism::Anonymous => anonymous(&keyword, sorted.settings, misplaced, &mut errors),
-    };
-    errors.conclude(requirement)
+        Mechanism::Mtls => mtls(&keyword, sorted.settings, misplaced, errors),
+        Mechanism::Psk => {
+            psk(sorted.settings, misplaced, errors);
+            sorted.psk_name.map(|name| Requirement::Psk { name })
+        }
+        Mechanism::Anonymous => anonymous(&keyword, sorted.settings, misplaced, errors),
+    }
 }
 
 /// Sorts items into the mechanism, known settings and unknown keys, reporting what is wrong
@@ -265,7 +326,17 @@ fn sort(items: Vec<Item>, errors: &mut Errors) -> Sorted {
     for Item { key, value } in items {
         let name = key.unraw().to_string();
         if let Some(mechanism) = Mechanism::from_name(&name) {
-            sorted.mechanism(mechanism, key, &value, errors);
+            sorted.mechanism(mechanism, key, value, errors);
+        } else if combine::Combinator::from_name(&name).is_some() {
+            errors.on(
+                &key,
+                format_args!(
+                    "`{name}(..)` combines whole mechanisms and cannot sit beside a \
+                     mechanism's keys; write the mechanisms inside it, as in \
+                     `{name}(okta(scopes = \"orders:read\"), mtls(identity = \"spiffe://corp/app\"))`"
+                ),
+            );
+            sorted.named_unknown_mechanism = true;
         } else if let Some(known) = Key::from_name(&name) {
             sorted.setting(known, key, value, errors);
         } else if let Value::Assign(_) = value {
@@ -284,16 +355,18 @@ fn sort(items: Vec<Item>, errors: &mut Errors) -> Sorted {
 
 impl Sorted {
     /// Records a mechanism item, which must stand alone and be the only one.
-    fn mechanism(
-        &mut self,
-        mechanism: Mechanism,
-        ident: Ident,
-        value: &Value,
-        errors: &mut Errors,
-    ) {
+    fn mechanism(&mut self, mechanism: Mechanism, ident: Ident, value: Value, errors: &mut Errors) {
         let name = mechanism.name();
         let example = mechanism.example();
         match value {
+            Value::Assign(expr) if mechanism == Mechanism::Psk => match name::psk(&expr) {
+                Ok(lit) => self.psk_name = Some(lit),
+                Err(error) => errors.push(error),
+            },
+            Value::Flag | Value::List(_) if mechanism == Mechanism::Psk => errors.on(
+                &ident,
+                format_args!("`psk` needs the name of a configured secret, as in {example}"),
+            ),
             Value::Flag => {}
             Value::Assign(_) => errors.on(
                 &ident,
@@ -369,11 +442,13 @@ fn scoped(
 
     for Setting { key, ident, value } in settings {
         match key {
-            Key::Reason if misplaced == Misplaced::Ignore => {}
-            Key::Reason => errors.on(
+            Key::Reason | Key::Identity | Key::Policy if misplaced == Misplaced::Ignore => {}
+            Key::Reason | Key::Identity | Key::Policy => errors.on(
                 &ident,
                 format_args!(
-                    "`reason` applies only to `anonymous`; `{}` accepts: {}",
+                    "`{}` applies only to `{}`; `{}` accepts: {}",
+                    key.name(),
+                    key.owner(),
                     mechanism.name(),
                     mechanism.keys()
                 ),
@@ -411,6 +486,86 @@ fn scoped(
     scopes
 }
 
+/// Checks the settings of `mtls`: one `identity` or one `policy`.
+fn mtls(
+    keyword: &Ident,
+    settings: Vec<Setting>,
+    misplaced: Misplaced,
+    errors: &mut Errors,
+) -> Option<Requirement> {
+    let mut given: Option<Key> = None;
+    let mut rule = None;
+
+    for Setting { key, ident, value } in settings {
+        match key {
+            Key::Identity | Key::Policy => {
+                if let Some(first) = given {
+                    errors.on(
+                        &ident,
+                        format_args!(
+                            "`{}` cannot be combined with `{}`; name one SPIFFE identity, or \
+                             one configured policy that lists several",
+                            key.name(),
+                            first.name()
+                        ),
+                    );
+                    continue;
+                }
+                given = Some(key);
+                let Some(value) = value else { continue };
+                let checked = if key == Key::Identity {
+                    name::spiffe(&value).map(IdentityRule::Spiffe)
+                } else {
+                    name::policy(&value).map(IdentityRule::Policy)
+                };
+                match checked {
+                    Ok(checked) => rule = Some(checked),
+                    Err(error) => errors.push(error),
+                }
+            }
+            _ if misplaced == Misplaced::Ignore => {}
+            _ => errors.on(
+                &ident,
+                format_args!(
+                    "`{}` does not apply to `mtls`, whose caller is named by its certificate; \
+                     `mtls` accepts: {}",
+                    key.name(),
+                    Mechanism::Mtls.keys()
+                ),
+            ),
+        }
+    }
+
+    if given.is_none() {
+        errors.on(
+            keyword,
+            format_args!(
+                "`mtls` needs the identity it admits, as in {}, or a configured policy, as in \
+                 `mtls, policy = \"billing-clients\"`",
+                Mechanism::Mtls.example()
+            ),
+        );
+    }
+    Some(Requirement::Mtls { identity: rule? })
+}
+
+/// Checks that `psk` was given no keys: the secret's name is all it takes.
+fn psk(settings: Vec<Setting>, misplaced: Misplaced, errors: &mut Errors) {
+    if misplaced == Misplaced::Ignore {
+        return;
+    }
+    for Setting { key, ident, .. } in settings {
+        errors.on(
+            &ident,
+            format_args!(
+                "`{}` does not apply to `psk`, which takes only the name of its secret, as in \
+                 `psk = \"deploy-hook\"`; the secret's scope is the routes that name it",
+                key.name()
+            ),
+        );
+    }
+}
+
 /// Checks the settings of `anonymous` and builds its requirement.
 fn anonymous(
     keyword: &Ident,
@@ -424,8 +579,9 @@ fn anonymous(
 
     for Setting { key, ident, value } in settings {
         match key {
-            Key::Scopes | Key::AnyScope if misplaced == Misplaced::Ignore => {}
-            Key::Scopes | Key::AnyScope => errors.on(
+            Key::Scopes | Key::AnyScope | Key::Identity | Key::Policy
+                if misplaced == Misplaced::Ignore => {}
+            Key::Scopes | Key::AnyScope | Key::Identity | Key::Policy => errors.on(
                 &ident,
                 format_args!(
                     "`{}` does not apply to `anonymous`, which takes no credential; \
@@ -459,20 +615,27 @@ fn anonymous(
 
 /// Returns the string literal a key was given, looking through invisible macro groups.
 fn string_literal(key: Key, value: &Expr) -> syn::Result<LitStr> {
-    match value {
-        Expr::Lit(ExprLit {
-            lit: Lit::Str(lit),
-            attrs,
-        }) if attrs.is_empty() && lit.suffix().is_empty() => Ok(lit.clone()),
-        Expr::Group(group) if group.attrs.is_empty() => string_literal(key, &group.expr),
-        _ => Err(syn::Error::new_spanned(
+    literal(value).ok_or_else(|| {
+        syn::Error::new_spanned(
             value,
             format_args!(
                 "`{}` takes a string literal, as in {}",
                 key.name(),
                 key.example()
             ),
-        )),
+        )
+    })
+}
+
+/// Returns the plain string literal `value` is, looking through invisible macro groups.
+fn literal(value: &Expr) -> Option<LitStr> {
+    match value {
+        Expr::Lit(ExprLit {
+            lit: Lit::Str(lit),
+            attrs,
+        }) if attrs.is_empty() && lit.suffix().is_empty() => Some(lit.clone()),
+        Expr::Group(group) if group.attrs.is_empty() => literal(&group.expr),
+        _ => None,
     }
 }
 
@@ -595,16 +758,119 @@ mod tests {
 
     #[test]
     fn an_unknown_mechanism_lists_the_known_ones_and_is_not_also_missing() {
-        let errors = messages(quote!(mtls));
+        let errors = messages(quote!(saml));
         assert_eq!(
             errors,
-            ["unknown mechanism `mtls`; expected one of: okta, auth0, api_key, anonymous"]
+            [format!(
+                "unknown mechanism `saml`; expected one of: {MECHANISMS}"
+            )]
         );
-        let errors = messages(quote!(any(okta, auth0)));
-        assert_eq!(
-            errors,
-            ["unknown mechanism `any`; expected one of: okta, auth0, api_key, anonymous"]
-        );
+    }
+
+    #[test]
+    fn mtls_takes_one_identity_or_one_policy() {
+        let Ok(Requirement::Mtls {
+            identity: IdentityRule::Spiffe(id),
+        }) = check(quote!(mtls, identity = "spiffe://corp/batch/*"))
+        else {
+            panic!("expected an mtls requirement");
+        };
+        assert_eq!(id.value(), "spiffe://corp/batch/*");
+        assert!(matches!(
+            check(quote!(mtls, policy = "billing-clients")),
+            Ok(Requirement::Mtls {
+                identity: IdentityRule::Policy(_)
+            })
+        ));
+
+        assert!(messages(quote!(mtls))[0].starts_with("`mtls` needs the identity it admits"));
+        let both = messages(quote!(mtls, identity = "spiffe://corp/a", policy = "p"));
+        assert!(both[0].starts_with("`policy` cannot be combined with `identity`"));
+        let scoped = messages(quote!(mtls, identity = "spiffe://corp/a", scopes = "a"));
+        assert!(scoped[0].starts_with("`scopes` does not apply to `mtls`"));
+        let common_name = messages(quote!(mtls, identity = "CN=billing"));
+        assert!(common_name[0].contains("must start with `spiffe://`"));
+        let misplaced = messages(quote!(okta, identity = "spiffe://corp/a"));
+        assert!(misplaced[0].starts_with("`identity` applies only to `mtls`"));
+    }
+
+    #[test]
+    fn psk_takes_a_well_formed_name_and_nothing_else() {
+        let Ok(Requirement::Psk { name }) = check(quote!(psk = "deploy-hook")) else {
+            panic!("expected a psk requirement");
+        };
+        assert_eq!(name.value(), "deploy-hook");
+
+        assert!(messages(quote!(psk))[0].starts_with("`psk` needs the name"));
+        assert!(messages(quote!(psk = "a b"))[0].starts_with("`psk` names a setting"));
+        assert!(messages(quote!(psk = "x", scopes = "a"))[0]
+            .starts_with("`scopes` does not apply to `psk`"));
+    }
+
+    #[test]
+    fn combinations_keep_order_and_nest() {
+        let Ok(Requirement::Any(parts)) = check(quote!(any(
+            okta(scopes = "a"),
+            all(mtls(identity = "spiffe://corp/a"), api_key)
+        ))) else {
+            panic!("expected any(..)");
+        };
+        assert!(matches!(parts[0], Requirement::Token { .. }));
+        let Requirement::All(inner) = &parts[1] else {
+            panic!("expected a nested all(..)");
+        };
+        assert!(matches!(inner[0], Requirement::Mtls { .. }));
+        assert!(matches!(inner[1], Requirement::ApiKey { .. }));
+    }
+
+    #[test]
+    fn misbuilt_combinations_are_explained() {
+        for (tokens, start) in [
+            (quote!(any(okta)), "`any(..)` needs at least two mechanisms"),
+            (quote!(all()), "`all(..)` needs at least two mechanisms"),
+            (quote!(any), "`any(..)` needs at least two mechanisms"),
+            (
+                quote!(any(okta, anonymous)),
+                "`anonymous` cannot be combined",
+            ),
+            (quote!(any(okta, psk = "x")), "`psk` cannot be combined"),
+            (
+                quote!(any(okta, any(auth0, api_key))),
+                "`any(..)` directly inside",
+            ),
+            (quote!(any(okta, okta)), "`okta` is listed twice"),
+            (
+                quote!(any(okta, saml)),
+                "unknown mechanism `saml` in `any(..)`",
+            ),
+            (
+                quote!(any(okta, auth0), scopes = "a"),
+                "`scopes` cannot stand beside",
+            ),
+            (quote!(okta, any(okta, auth0)), "`okta` cannot stand beside"),
+            (
+                quote!(any(okta(auth0), api_key)),
+                "the parentheses after `okta`",
+            ),
+            (
+                quote!(any(okta = "x", api_key)),
+                "inside a combination, write `okta`",
+            ),
+        ] {
+            let errors = messages(tokens.clone());
+            assert!(
+                errors.iter().any(|e| e.starts_with(start)),
+                "{tokens}: {errors:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn errors_inside_a_combination_keep_their_own_message() {
+        let errors = messages(quote!(any(okta(scopes = "a a"), mtls)));
+        assert_eq!(errors.len(), 2, "{errors:?}");
+        assert!(errors[0].contains("listed twice"));
+        assert!(errors[1].starts_with("`mtls` needs the identity"));
     }
 
     #[test]
