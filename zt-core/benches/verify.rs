@@ -2,7 +2,8 @@
 //!
 //! Run with `cargo bench -p zt-core --bench verify`. Both sides use the aws-lc-rs backend
 //! and a key parsed once; ours adds the header peek, key lookup, the stricter claim checks
-//! and building the principal.
+//! and building the principal. `zt_verify` runs with the verified-token cache off, so every
+//! iteration checks the signature; `zt_verify_cached` presents a token verified before.
 #![allow(missing_docs, clippy::unwrap_used)] // Benchmark harness.
 
 use std::hint::black_box;
@@ -28,7 +29,8 @@ struct TypicalClaims {
 fn bench_verify(c: &mut Criterion) {
     let issuer = TestIssuer::start(Flavor::Auth0).unwrap();
     let config = Issuer::auth0(issuer.issuer()).audience(issuer.audience());
-    let verifier = OidcVerifier::new(Provider::Auth0, config).unwrap();
+    let cached = OidcVerifier::new(Provider::Auth0, config.clone()).unwrap();
+    let verifier = OidcVerifier::new(Provider::Auth0, config.verified_cache(0)).unwrap();
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
@@ -42,6 +44,7 @@ fn bench_verify(c: &mut Criterion) {
             .scopes(&["read", "write"])
             .sign();
         runtime.block_on(verifier.verify(&token)).unwrap();
+        runtime.block_on(cached.verify(&token)).unwrap();
 
         let kid = issuer.current_kid(alg);
         let jwk_value = jwks["keys"]
@@ -66,6 +69,15 @@ fn bench_verify(c: &mut Criterion) {
         group.bench_function("zt_verify", |b| {
             b.iter(|| {
                 verifier
+                    .verify(black_box(&token))
+                    .now_or_never()
+                    .unwrap()
+                    .unwrap()
+            });
+        });
+        group.bench_function("zt_verify_cached", |b| {
+            b.iter(|| {
+                cached
                     .verify(black_box(&token))
                     .now_or_never()
                     .unwrap()

@@ -511,3 +511,55 @@ async fn debug_output_carries_no_key_material() {
     assert!(!printed.contains(&token));
     assert!(!printed.contains(token.split('.').nth(2).unwrap()));
 }
+
+#[tokio::test]
+async fn a_remembered_token_is_not_served_past_its_expiry() {
+    let issuer = TestIssuer::start(Flavor::Auth0).unwrap();
+    let config = Issuer::auth0(issuer.issuer())
+        .audience(issuer.audience())
+        .leeway(Duration::from_secs(1));
+    let verifier = OidcVerifier::new(Provider::Auth0, config).unwrap();
+    let token = issuer.token().expires_in(Duration::from_secs(1)).sign();
+    assert!(verifier.verify(&token).await.is_ok());
+    assert!(
+        verifier.verify(&token).await.is_ok(),
+        "served again while valid"
+    );
+
+    // Past `exp` plus the leeway, in the whole seconds JWT times are counted in.
+    tokio::time::sleep(Duration::from_millis(3_500)).await;
+
+    assert_eq!(refused(&verifier, &token).await, Reason::Expired);
+}
+
+#[tokio::test]
+async fn a_token_remembered_by_one_verifier_is_not_trusted_by_another() {
+    let issuer = TestIssuer::start(Flavor::Auth0).unwrap();
+    let ours = verifier_for(&issuer, Provider::Auth0);
+    let theirs = OidcVerifier::new(
+        Provider::Auth0,
+        Issuer::auth0(issuer.issuer()).audience("https://another-api.example"),
+    )
+    .unwrap();
+    let token = issuer.token().sign();
+
+    assert!(ours.verify(&token).await.is_ok());
+
+    assert_eq!(refused(&theirs, &token).await, Reason::WrongAudience);
+}
+
+#[tokio::test]
+async fn the_verified_token_cache_can_be_turned_off() {
+    let issuer = TestIssuer::start(Flavor::Auth0).unwrap();
+    let config = Issuer::auth0(issuer.issuer())
+        .audience(issuer.audience())
+        .verified_cache(0);
+    let verifier = OidcVerifier::new(Provider::Auth0, config).unwrap();
+    let token = issuer.token().sign();
+
+    for _ in 0..3 {
+        assert!(verifier.verify(&token).await.is_ok());
+    }
+    let tampered = issuer.token().tampered();
+    assert_eq!(refused(&verifier, &tampered).await, Reason::BadSignature);
+}

@@ -13,6 +13,10 @@
 //!   within the leeway, and the lifetime does not exceed the maximum;
 //! - it is not an ID token or refresh token (`nonce`, `at_hash`, `token_use`, `typ`).
 //!
+//! A token that passed is remembered by its SHA-256 until its `exp`, and served from memory
+//! again only while the key that signed it is still published (see
+//! [`Issuer::verified_cache`]).
+//!
 //! # Limitations
 //!
 //! Only signed (JWS) access tokens are understood. Opaque tokens and encrypted (JWE) tokens
@@ -21,6 +25,7 @@
 mod claims;
 mod config;
 mod jwks;
+mod verified;
 
 use std::sync::Arc;
 
@@ -32,6 +37,7 @@ use serde::Deserialize;
 use self::claims::AccessClaims;
 pub use self::config::{Issuer, Profile};
 use self::jwks::{KeyCache, Trigger};
+use self::verified::VerifiedTokens;
 use crate::{ConfigError, Denial, Mechanism, Principal, Provider, Reason};
 
 /// Verifies access tokens from one issuer.
@@ -43,6 +49,7 @@ pub struct OidcVerifier {
     provider: Provider,
     issuer: Issuer,
     keys: Arc<KeyCache>,
+    verified: VerifiedTokens,
 }
 
 impl std::fmt::Debug for OidcVerifier {
@@ -87,10 +94,12 @@ impl OidcVerifier {
                 source,
             })?;
         let keys = Arc::new(KeyCache::new(issuer.clone(), endpoints, client));
+        let verified = VerifiedTokens::new(issuer.verified_cache);
         Ok(Self {
             provider,
             issuer,
             keys,
+            verified,
         })
     }
 
@@ -116,15 +125,30 @@ impl OidcVerifier {
     /// refused, and [`Denial::Unavailable`] when no usable keys can be had.
     pub async fn verify(&self, token: &str) -> Result<Principal, Denial> {
         let invalid = Denial::InvalidCredential;
+        let unavailable = Denial::Unavailable {
+            reason: Reason::KeysUnavailable,
+            retry_after: self.issuer.retry_after,
+        };
+        if token.len() > self.issuer.max_token_bytes {
+            return Err(invalid(Reason::TokenTooLarge));
+        }
+
+        let digest = self.verified.digest(token);
+        if let Some(digest) = &digest {
+            if let Some(seen) = self.verified.get(digest) {
+                let keys = self.keys.keys().await.ok_or(unavailable)?;
+                if keys.get(&seen.kid).is_some() {
+                    return Ok(seen.principal.clone());
+                }
+                self.verified.remove(digest);
+            }
+        }
+
         let header = self.peek_header(token).map_err(invalid)?;
         let Some(kid) = header.kid.as_deref() else {
             return Err(invalid(Reason::MissingKeyId));
         };
 
-        let unavailable = Denial::Unavailable {
-            reason: Reason::KeysUnavailable,
-            retry_after: self.issuer.retry_after,
-        };
         let mut keys = self.keys.keys().await.ok_or(unavailable)?;
         if keys.get(kid).is_none() {
             self.keys.refresh(Trigger::UnknownKey).await;
@@ -139,9 +163,15 @@ impl OidcVerifier {
 
         let data: TokenData<AccessClaims> = jsonwebtoken::decode(token, &key.key, &key.validation)
             .map_err(|e| invalid(reason_of(&e)))?;
-        data.claims
+        let principal = data
+            .claims
             .into_principal(&self.issuer, Mechanism::Token(self.provider))
-            .map_err(invalid)
+            .map_err(invalid)?;
+
+        if let Some(digest) = digest {
+            self.verified.insert(digest, &principal, kid);
+        }
+        Ok(principal)
     }
 
     /// Checks the token's shape and reads its header without trusting it.
