@@ -1,0 +1,470 @@
+//! Client certificates forwarded in request headers by a TLS-terminating proxy.
+//!
+//! A service behind a load balancer or a sidecar never sees the client's TLS handshake: the
+//! proxy ends it and forwards the client certificate in headers, in one of four formats
+//! ([`ProxyFormat`]). [`ForwardedCertificates`] decides, for each request, whether those
+//! headers come from a proxy it trusts, reads them, checks the certificate as the handshake
+//! verifier would, and returns the caller's [`PeerIdentity`].
+//!
+//! # Examples
+//!
+//! ```
+//! use std::net::IpAddr;
+//!
+//! use zt_core::verify::mtls::{ForwardedCertificates, ProxyFormat, TrustBundle};
+//! use zt_testkit::{ForwardedHeaders, TestCa, DEFAULT_SPIFFE_ID};
+//!
+//! let ca = TestCa::new();
+//! let bundle = TrustBundle::new()
+//!     .root(ca.root_der())
+//!     .crl(ca.root_crl().sign().der())
+//!     .crl(ca.crl().sign().der());
+//! let forwarded = ForwardedCertificates::builder(ProxyFormat::Xfcc)
+//!     .trusted_proxy("10.0.0.0/8")
+//!     .trust_bundle(bundle)
+//!     .build()?;
+//!
+//! let headers = ForwardedHeaders::xfcc(&ca.client().issue());
+//! let proxy: IpAddr = "10.1.2.3".parse()?;
+//! let who = forwarded.identify(proxy, &|name| headers.get(name))?;
+//! assert_eq!(who.unwrap().spiffe_id(), Some(DEFAULT_SPIFFE_ID));
+//!
+//! // The same headers sent straight to the service are a forgery.
+//! let client: IpAddr = "203.0.113.9".parse()?;
+//! assert!(forwarded.identify(client, &|name| headers.get(name)).is_err());
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+//!
+//! # Security
+//!
+//! - Headers are read only from a TCP peer inside a configured proxy network. From any other
+//!   peer, the presence of any header of the format is refused as forged
+//!   ([`ProxyRefusal::Forged`]) and logged at WARN under the target `zt::proxy` with the
+//!   peer address and the header's name, never its value. Without a configured network the
+//!   builder refuses to build, and a network covering every address is refused too.
+//! - The proxy must remove these headers from what clients send and set its own; otherwise
+//!   a client can pass a certificate it does not hold through the trusted proxy. Envoy's
+//!   `forward_client_cert_details: SANITIZE_SET` and ALB do this.
+//! - Passthrough, XFCC and RFC 9440: the forwarded chain is verified here by rustls-webpki
+//!   against the [`TrustBundle`]: chain by signature up to a root, validity dates,
+//!   `clientAuth` usage, revocation of every certificate in the chain (unknown status and
+//!   expired CRLs refused), exactly as the handshake verifier does. The proxy is trusted
+//!   only to report the certificate the client presented and proved it holds the key for.
+//! - ALB verify mode: the balancer verified the chain against its own trust store, and is
+//!   trusted for that. The leaf is still parsed for the identity; its dates, its
+//!   `clientAuth` usage and the bundle's CRL from its issuer are checked here (a leaf whose
+//!   issuer has no CRL in the bundle is refused), and a serial-number header that disagrees
+//!   with the leaf is refused as malformed.
+//! - XFCC: only the last element is read, the one the trusted proxy appended; earlier
+//!   elements came through it from further away. `Cert` or `Chain` must be present; when
+//!   both are, `Cert` must be the first of `Chain`, and a `Hash` must be the SHA-256 of the
+//!   leaf. An element with only `URI`/`DNS` names is refused
+//!   ([`ProxyRefusal::IdentityWithoutCertificate`]) unless the builder's
+//!   [`insecure_trust_uri_only`](ForwardedCertificatesBuilder::insecure_trust_uri_only) is
+//!   set, which trusts the proxy's word for the names.
+//! - Parsing is defensive: each header is limited to 16 KiB by default, a chain to 8
+//!   certificates, and no input makes the parsers panic.
+//!
+//! # Limitations
+//!
+//! - ALB verify mode checks revocation of the leaf only (the intermediates are not
+//!   forwarded), and the bundle's CRLs are matched to the leaf by issuer name without
+//!   checking their signatures: they are configuration, not request data.
+//! - The XFCC `By` field (the proxy's own identity) is not checked; trust rests on the
+//!   proxy's network address.
+//! - A header sent several times must be joined by the caller of
+//!   [`identify`](ForwardedCertificates::identify) (HTTP joins repeated fields with `,`,
+//!   which is what XFCC and RFC 9440 lists expect); one lookup returns one value.
+//! - Proxies are recognised by address only; a proxy speaking TLS to the service with its
+//!   own client certificate is not checked here.
+
+mod format;
+mod refusal;
+mod trust;
+mod xfcc;
+
+use std::fmt;
+use std::net::IpAddr;
+use std::sync::Arc;
+
+use arc_swap::ArcSwap;
+use ipnet::IpNet;
+use rustls::pki_types::{CertificateDer, UnixTime};
+
+use self::format::Forwarded;
+pub use self::format::{ForwardedHeader, ProxyFormat};
+pub use self::refusal::ProxyRefusal;
+use self::trust::Trust;
+use super::{MtlsError, PeerIdentity, TrustBundle};
+use crate::ConfigError;
+
+/// The default limit on each forwarded header, in bytes.
+pub const DEFAULT_MAX_HEADER_BYTES: usize = 16 * 1024;
+
+const SETTING_PROXIES: &str = "mtls.proxy.trusted_proxies";
+const SETTING_BUNDLE: &str = "mtls.proxy.trust_bundle";
+const SETTING_HEADER: &str = "mtls.proxy.header_name";
+
+/// Reads client certificates that a trusted TLS-terminating proxy forwards in headers.
+///
+/// Built with [`ForwardedCertificates::builder`]; see the [module docs](self) for what is
+/// trusted and checked. Cheap to share behind an `Arc`; [`reload`](Self::reload) swaps the
+/// trust bundle without a lock on the request path.
+pub struct ForwardedCertificates {
+    format: ProxyFormat,
+    proxies: Vec<IpNet>,
+    headers: Vec<(ForwardedHeader, String)>,
+    max_header_bytes: usize,
+    trust_uri_only: bool,
+    intermediates: Vec<CertificateDer<'static>>,
+    trust: ArcSwap<Trust>,
+}
+
+impl ForwardedCertificates {
+    /// Starts a configuration for proxies that forward certificates in `format`.
+    #[must_use]
+    pub fn builder(format: ProxyFormat) -> ForwardedCertificatesBuilder {
+        ForwardedCertificatesBuilder {
+            format,
+            proxies: Vec::new(),
+            bad_proxies: Vec::new(),
+            headers: Vec::new(),
+            bundle: None,
+            intermediates: Vec::new(),
+            max_header_bytes: DEFAULT_MAX_HEADER_BYTES,
+            trust_uri_only: false,
+        }
+    }
+
+    /// Returns the identity forwarded with this request, if any.
+    ///
+    /// `peer_ip` is the TCP peer of the connection; `header` looks a request header up by
+    /// lowercase name and returns its raw bytes, borrowed from the request (`'h`), such as
+    /// `&|name| req.headers().get(name).map(|v| v.as_bytes())`.
+    ///
+    /// Returns `Ok(None)` when none of the format's headers is present, and
+    /// `Ok(Some(identity))` when a trusted proxy forwarded a certificate that passes every
+    /// check.
+    ///
+    /// # Errors
+    ///
+    /// Returns a [`ProxyRefusal`]: [`Forged`](ProxyRefusal::Forged) when the headers come
+    /// from a peer outside the proxy networks (also logged at WARN, target `zt::proxy`),
+    /// [`TooLarge`](ProxyRefusal::TooLarge) or [`Malformed`](ProxyRefusal::Malformed) for
+    /// headers that cannot be read, and a certificate reason (untrusted chain, revoked,
+    /// expired, no `clientAuth`, ...) for a certificate that fails verification.
+    pub fn identify<'h>(
+        &self,
+        peer_ip: IpAddr,
+        header: &dyn Fn(&str) -> Option<&'h [u8]>,
+    ) -> Result<Option<PeerIdentity>, ProxyRefusal> {
+        self.identify_at(peer_ip, header, UnixTime::now())
+    }
+
+    /// Returns the identity forwarded with this request as of `now`; see
+    /// [`identify`](Self::identify).
+    ///
+    /// # Errors
+    ///
+    /// As [`identify`](Self::identify).
+    pub fn identify_at<'h>(
+        &self,
+        peer_ip: IpAddr,
+        header: &dyn Fn(&str) -> Option<&'h [u8]>,
+        now: UnixTime,
+    ) -> Result<Option<PeerIdentity>, ProxyRefusal> {
+        let present = self.headers.iter().find(|(_, name)| header(name).is_some());
+        let Some((_, first_name)) = present else {
+            return Ok(None);
+        };
+
+        if !self.is_trusted_proxy(peer_ip) {
+            tracing::warn!(
+                target: "zt::proxy",
+                peer = %peer_ip,
+                header = first_name.as_str(),
+                "forwarded client-certificate header from a peer outside the trusted proxy \
+                 networks; refused as forged",
+            );
+            return Err(ProxyRefusal::Forged);
+        }
+
+        let value = |slot: ForwardedHeader| {
+            let (_, name) = self.headers.iter().find(|(s, _)| *s == slot)?;
+            header(name)
+        };
+        if self
+            .headers
+            .iter()
+            .any(|(slot, _)| value(*slot).is_some_and(|v| v.len() > self.max_header_bytes))
+        {
+            return Err(ProxyRefusal::TooLarge);
+        }
+
+        let trust = self.trust.load();
+        let leaf = match format::parse(self.format, value)? {
+            Forwarded::Chain(chain) => {
+                trust.verify_chain(&chain, now)?;
+                chain.into_iter().next()
+            }
+            Forwarded::VerifiedLeaf { leaf, serial } => {
+                trust.verify_leaf(&leaf, serial.as_deref(), now)?;
+                Some(leaf)
+            }
+            Forwarded::Names(names) if self.trust_uri_only => {
+                return Ok(Some(PeerIdentity::unverified(
+                    names.uris,
+                    names.dns,
+                    names.subject,
+                    names.hash.unwrap_or_default(),
+                )));
+            }
+            Forwarded::Names(_) => return Err(ProxyRefusal::IdentityWithoutCertificate),
+        };
+        let Some(leaf) = leaf else {
+            return Err(ProxyRefusal::Malformed("empty certificate chain"));
+        };
+
+        PeerIdentity::from_der(&leaf)
+            .map(Some)
+            .map_err(|_| ProxyRefusal::Malformed("certificate cannot be read"))
+    }
+
+    /// Replaces the trust bundle (roots and CRLs) for every request checked afterwards.
+    ///
+    /// # Errors
+    ///
+    /// Returns an [`MtlsError`] for a bundle without roots or CRLs or with one that cannot
+    /// be parsed; the previous bundle stays in force.
+    pub fn reload(&self, bundle: &TrustBundle) -> Result<(), MtlsError> {
+        let trust = Trust::new(bundle, self.intermediates.clone())?;
+        self.trust.store(Arc::new(trust));
+        Ok(())
+    }
+
+    /// Returns the format this configuration reads.
+    #[must_use]
+    pub fn format(&self) -> ProxyFormat {
+        self.format
+    }
+
+    fn is_trusted_proxy(&self, peer: IpAddr) -> bool {
+        // A dual-stack listener reports IPv4 peers as IPv4-mapped IPv6 addresses.
+        let peer = match peer {
+            IpAddr::V6(v6) => v6.to_ipv4_mapped().map_or(peer, IpAddr::V4),
+            IpAddr::V4(_) => peer,
+        };
+        self.proxies.iter().any(|net| net.contains(&peer))
+    }
+}
+
+impl fmt::Debug for ForwardedCertificates {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let headers: Vec<&str> = self.headers.iter().map(|(_, n)| n.as_str()).collect();
+        f.debug_struct("ForwardedCertificates")
+            .field("format", &self.format)
+            .field("proxies", &self.proxies)
+            .field("headers", &headers)
+            .field("max_header_bytes", &self.max_header_bytes)
+            .field("trust_uri_only", &self.trust_uri_only)
+            .field("crls", &self.trust.load().crl_count())
+            .finish_non_exhaustive()
+    }
+}
+
+/// Configures [`ForwardedCertificates`]; every setting is checked by
+/// [`build`](Self::build).
+#[must_use = "call `build` to get the configuration"]
+pub struct ForwardedCertificatesBuilder {
+    format: ProxyFormat,
+    proxies: Vec<IpNet>,
+    bad_proxies: Vec<String>,
+    headers: Vec<(ForwardedHeader, String)>,
+    bundle: Option<TrustBundle>,
+    intermediates: Vec<CertificateDer<'static>>,
+    max_header_bytes: usize,
+    trust_uri_only: bool,
+}
+
+impl ForwardedCertificatesBuilder {
+    /// Trusts headers from peers in `network`: a CIDR (`10.0.0.0/8`, `fd00::/8`) or a single
+    /// address. Required at least once; no default, since no address is safe to assume.
+    pub fn trusted_proxy(mut self, network: &str) -> Self {
+        let parsed = network
+            .parse::<IpNet>()
+            .or_else(|_| network.parse::<IpAddr>().map(IpNet::from));
+        match parsed {
+            Ok(net) => self.proxies.push(net.trunc()),
+            Err(_) => self.bad_proxies.push(network.to_owned()),
+        }
+        self
+    }
+
+    /// Sets the roots and CRLs that forwarded chains are verified against. Required.
+    pub fn trust_bundle(mut self, bundle: TrustBundle) -> Self {
+        self.bundle = Some(bundle);
+        self
+    }
+
+    /// Adds an intermediate CA certificate to use when the proxy forwards the leaf alone
+    /// (XFCC `Cert` without `Chain`, RFC 9440 without `client-cert-chain`). It is not
+    /// trusted by itself: chains must still end at a root of the bundle. Default: none.
+    pub fn intermediate(mut self, cert: CertificateDer<'static>) -> Self {
+        self.intermediates.push(cert);
+        self
+    }
+
+    /// Reads `header` under `name` instead of its standard name (the proxy renames it).
+    /// Default: [`ForwardedHeader::default_name`].
+    pub fn header_name(mut self, header: ForwardedHeader, name: &str) -> Self {
+        self.headers.push((header, name.to_ascii_lowercase()));
+        self
+    }
+
+    /// Sets the largest accepted value of each header. Default: 16 KiB, room for a chain of
+    /// three RSA-4096 certificates in URL-encoded PEM; larger values are refused before
+    /// parsing.
+    pub fn max_header_bytes(mut self, bytes: usize) -> Self {
+        self.max_header_bytes = bytes;
+        self
+    }
+
+    /// Accepts an XFCC element that names the client (`URI`, `DNS`) without its certificate,
+    /// trusting the proxy's word for those names. Default: off, such elements are refused.
+    ///
+    /// # Security
+    ///
+    /// Nothing about the client is verified here in this mode: whoever controls the proxy,
+    /// or slips a header past it, chooses the identity. Use it only with a proxy that
+    /// verified the client certificate itself and strips incoming XFCC headers.
+    pub fn insecure_trust_uri_only(mut self, enabled: bool) -> Self {
+        self.trust_uri_only = enabled;
+        self
+    }
+
+    /// Checks every setting and builds the configuration.
+    ///
+    /// # Errors
+    ///
+    /// Returns a [`ConfigError`] naming the setting when no trusted proxy network is given,
+    /// one cannot be parsed or covers every address, the trust bundle is missing or unusable,
+    /// a header name is renamed for another format, empty or not a valid header name, or
+    /// URI-only trust is enabled for a format other than XFCC.
+    pub fn build(self) -> Result<ForwardedCertificates, ConfigError> {
+        if let Some(bad) = self.bad_proxies.first() {
+            return Err(invalid(
+                SETTING_PROXIES,
+                format!("`{bad}` is not an IP address or a CIDR network such as 10.0.0.0/8"),
+            ));
+        }
+        if self.proxies.is_empty() {
+            return Err(ConfigError::Missing {
+                setting: SETTING_PROXIES.to_owned(),
+                hint: "name the networks of the TLS-terminating proxies, e.g. 10.0.0.0/8; \
+                       headers from any other peer are refused as forged",
+            });
+        }
+        if let Some(all) = self.proxies.iter().find(|net| net.prefix_len() == 0) {
+            return Err(invalid(
+                SETTING_PROXIES,
+                format!("`{all}` trusts every address, so any client could forge the headers"),
+            ));
+        }
+
+        let headers = header_names(self.format, &self.headers)?;
+        if self.trust_uri_only && self.format != ProxyFormat::Xfcc {
+            return Err(invalid(
+                "mtls.proxy.insecure_trust_uri_only",
+                "applies to the XFCC format only".to_owned(),
+            ));
+        }
+        if self.max_header_bytes == 0 {
+            return Err(invalid(
+                "mtls.proxy.max_header_bytes",
+                "must be above zero".to_owned(),
+            ));
+        }
+
+        let Some(bundle) = self.bundle else {
+            return Err(ConfigError::Missing {
+                setting: SETTING_BUNDLE.to_owned(),
+                hint: "give the root CAs and their CRLs that client certificates chain to",
+            });
+        };
+        let trust = Trust::new(&bundle, self.intermediates.clone())
+            .map_err(|e| invalid(SETTING_BUNDLE, e.to_string()))?;
+
+        Ok(ForwardedCertificates {
+            format: self.format,
+            proxies: self.proxies,
+            headers,
+            max_header_bytes: self.max_header_bytes,
+            trust_uri_only: self.trust_uri_only,
+            intermediates: self.intermediates,
+            trust: ArcSwap::from_pointee(trust),
+        })
+    }
+}
+
+impl fmt::Debug for ForwardedCertificatesBuilder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ForwardedCertificatesBuilder")
+            .field("format", &self.format)
+            .field("proxies", &self.proxies)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Resolves the header names of `format`, applying and checking the renames.
+fn header_names(
+    format: ProxyFormat,
+    renames: &[(ForwardedHeader, String)],
+) -> Result<Vec<(ForwardedHeader, String)>, ConfigError> {
+    let slots = format.headers();
+    if let Some((other, _)) = renames.iter().find(|(slot, _)| !slots.contains(slot)) {
+        return Err(invalid(
+            SETTING_HEADER,
+            format!("{other:?} is not a header of the {format:?} format"),
+        ));
+    }
+
+    let mut names: Vec<(ForwardedHeader, String)> = Vec::with_capacity(slots.len());
+    for slot in slots {
+        let name = renames
+            .iter()
+            .rev()
+            .find(|(s, _)| s == slot)
+            .map_or_else(|| slot.default_name().to_owned(), |(_, n)| n.clone());
+        if !is_header_name(&name) {
+            return Err(invalid(
+                SETTING_HEADER,
+                format!("`{name}` is not a valid HTTP header name"),
+            ));
+        }
+        if names.iter().any(|(_, n)| *n == name) {
+            return Err(invalid(
+                SETTING_HEADER,
+                format!("`{name}` is used for two headers"),
+            ));
+        }
+        names.push((*slot, name));
+    }
+    Ok(names)
+}
+
+fn is_header_name(name: &str) -> bool {
+    !name.is_empty()
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b))
+}
+
+fn invalid(setting: &str, problem: String) -> ConfigError {
+    ConfigError::Invalid {
+        setting: setting.to_owned(),
+        problem,
+    }
+}
+
+#[cfg(test)]
+mod tests;
