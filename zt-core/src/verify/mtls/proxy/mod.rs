@@ -51,10 +51,13 @@
 //!   expired CRLs refused), exactly as the handshake verifier does. The proxy is trusted
 //!   only to report the certificate the client presented and proved it holds the key for.
 //! - ALB verify mode: the balancer verified the chain against its own trust store, and is
-//!   trusted for that. The leaf is still parsed for the identity; its dates, its
-//!   `clientAuth` usage and the bundle's CRL from its issuer are checked here (a leaf whose
-//!   issuer has no CRL in the bundle is refused), and a serial-number header that disagrees
-//!   with the leaf is refused as malformed.
+//!   trusted for that unless [`recheck_chain`](ForwardedCertificatesBuilder::recheck_chain)
+//!   is set. The leaf is still parsed for the identity; its dates, its `clientAuth` usage
+//!   and the bundle's CRL from its issuer are checked here (a leaf whose issuer has no CRL
+//!   in the bundle is refused), and a serial-number header that disagrees with the leaf is
+//!   refused as malformed. Without `recheck_chain`, a leaf from a CA that merely copies a
+//!   trusted CA's name is accepted if the balancer accepted it: the balancer's trust store
+//!   must hold exactly the CAs this service trusts.
 //! - XFCC: only the last element is read, the one the trusted proxy appended; earlier
 //!   elements came through it from further away. `Cert` or `Chain` must be present; when
 //!   both are, `Cert` must be the first of `Chain`, and a `Hash` must be the SHA-256 of the
@@ -67,8 +70,8 @@
 //!
 //! # Limitations
 //!
-//! - ALB verify mode checks revocation of the leaf only (the intermediates are not
-//!   forwarded), and the bundle's CRLs are matched to the leaf by issuer name without
+//! - ALB verify mode without `recheck_chain` checks revocation of the leaf only (the
+//!   intermediates are not forwarded), and the bundle's CRLs are matched to the leaf by issuer name without
 //!   checking their signatures: they are configuration, not request data.
 //! - The XFCC `By` field (the proxy's own identity) is not checked; trust rests on the
 //!   proxy's network address.
@@ -116,6 +119,7 @@ pub struct ForwardedCertificates {
     headers: Vec<(ForwardedHeader, String)>,
     max_header_bytes: usize,
     trust_uri_only: bool,
+    recheck_chain: bool,
     intermediates: Vec<CertificateDer<'static>>,
     trust: ArcSwap<Trust>,
 }
@@ -133,6 +137,7 @@ impl ForwardedCertificates {
             intermediates: Vec::new(),
             max_header_bytes: DEFAULT_MAX_HEADER_BYTES,
             trust_uri_only: false,
+            recheck_chain: false,
         }
     }
 
@@ -206,6 +211,11 @@ impl ForwardedCertificates {
             Forwarded::Chain(chain) => {
                 trust.verify_chain(&chain, now)?;
                 chain.into_iter().next()
+            }
+            Forwarded::VerifiedLeaf { leaf, serial } if self.recheck_chain => {
+                trust.verify_leaf(&leaf, serial.as_deref(), now)?;
+                trust.verify_chain(std::slice::from_ref(&leaf), now)?;
+                Some(leaf)
             }
             Forwarded::VerifiedLeaf { leaf, serial } => {
                 trust.verify_leaf(&leaf, serial.as_deref(), now)?;
@@ -284,6 +294,7 @@ pub struct ForwardedCertificatesBuilder {
     intermediates: Vec<CertificateDer<'static>>,
     max_header_bytes: usize,
     trust_uri_only: bool,
+    recheck_chain: bool,
 }
 
 impl ForwardedCertificatesBuilder {
@@ -342,6 +353,19 @@ impl ForwardedCertificatesBuilder {
         self
     }
 
+    /// In ALB verify mode, verifies the leaf's chain here as well, against the bundle's roots
+    /// and the [`intermediate`](Self::intermediate)s given (the balancer forwards the leaf
+    /// only), instead of relying on the balancer's check. Default: off, the balancer's
+    /// verification is trusted.
+    ///
+    /// Turn it on when the bundle and intermediates are at hand: it also refuses a leaf from
+    /// a CA the balancer's trust store accepts but this service does not, and checks the
+    /// revocation of the intermediates.
+    pub fn recheck_chain(mut self, enabled: bool) -> Self {
+        self.recheck_chain = enabled;
+        self
+    }
+
     /// Checks every setting and builds the configuration.
     ///
     /// # Errors
@@ -378,6 +402,14 @@ impl ForwardedCertificatesBuilder {
                 "applies to the XFCC format only".to_owned(),
             ));
         }
+        if self.recheck_chain && self.format != ProxyFormat::AlbVerify {
+            return Err(invalid(
+                "mtls.proxy.recheck_chain",
+                "applies to the ALB verify format only; the other formats always verify the \
+                 chain"
+                    .to_owned(),
+            ));
+        }
         if self.max_header_bytes == 0 {
             return Err(invalid(
                 "mtls.proxy.max_header_bytes",
@@ -400,6 +432,7 @@ impl ForwardedCertificatesBuilder {
             headers,
             max_header_bytes: self.max_header_bytes,
             trust_uri_only: self.trust_uri_only,
+            recheck_chain: self.recheck_chain,
             intermediates: self.intermediates,
             trust: ArcSwap::from_pointee(trust),
         })
