@@ -3,6 +3,9 @@
 #![allow(clippy::unwrap_used, reason = "tests fail loudly on unexpected errors")]
 
 use std::net::IpAddr;
+use std::time::Duration;
+
+use rustls::pki_types::UnixTime;
 
 use zt_core::verify::mtls::{
     ForwardedCertificates, ForwardedHeader, PeerIdentity, ProxyFormat, ProxyRefusal, TrustBundle,
@@ -115,6 +118,28 @@ fn headers_from_a_peer_outside_the_proxy_networks_are_forged_and_warned_without_
             }
         }
     }
+}
+
+#[test]
+fn forgery_warnings_are_rate_limited_and_count_the_quiet_ones() {
+    let ca = TestCa::new();
+    let fwd = forwarded(ProxyFormat::Xfcc, bundle(&ca, &[]));
+    let sent = ForwardedHeaders::xfcc(&ca.client().issue());
+    let now = UnixTime::now();
+    let later = UnixTime::since_unix_epoch(Duration::from_secs(now.as_secs() + 11));
+    let logs = LogCapture::install();
+
+    for _ in 0..3 {
+        let result = fwd.identify_at(client_ip(), &|n| sent.get(n), now);
+        assert_eq!(result, Err(ProxyRefusal::Forged));
+    }
+    let result = fwd.identify_at(client_ip(), &|n| sent.get(n), later);
+
+    assert_eq!(result, Err(ProxyRefusal::Forged));
+    let text = logs.text();
+    assert_eq!(text.matches("WARN").count(), 2, "{text}");
+    assert_eq!(text.matches("DEBUG").count(), 2, "{text}");
+    assert!(text.contains("earlier_refusals_not_warned=2"), "{text}");
 }
 
 #[test]

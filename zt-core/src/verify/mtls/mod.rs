@@ -69,7 +69,7 @@
 mod error;
 mod identity;
 mod policy;
-mod proxy;
+pub mod proxy;
 mod server;
 
 pub use self::error::MtlsError;

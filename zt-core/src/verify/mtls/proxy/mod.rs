@@ -39,9 +39,12 @@
 //!
 //! - Headers are read only from a TCP peer inside a configured proxy network. From any other
 //!   peer, the presence of any header of the format is refused as forged
-//!   ([`ProxyRefusal::Forged`]) and logged at WARN under the target `zt::proxy` with the
-//!   peer address and the header's name, never its value. Without a configured network the
-//!   builder refuses to build, and a network covering every address is refused too.
+//!   ([`ProxyRefusal::Forged`]) and logged under the target `zt::proxy` with the peer
+//!   address and the header's name, never its value: at WARN (a misrouted proxy or an
+//!   attack), at most once every 10 seconds with the count of refusals since the last
+//!   WARN, and at DEBUG in between, so clients cannot flood the log. Without a configured
+//!   network the builder refuses to build, and a network covering every address is refused
+//!   too.
 //! - The proxy must remove these headers from what clients send and set its own; otherwise
 //!   a client can pass a certificate it does not hold through the trusted proxy. Envoy's
 //!   `forward_client_cert_details: SANITIZE_SET` and ALB do this.
@@ -88,6 +91,7 @@ mod xfcc;
 
 use std::fmt;
 use std::net::IpAddr;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 
 use arc_swap::ArcSwap;
@@ -103,6 +107,9 @@ use crate::ConfigError;
 
 /// The default limit on each forwarded header, in bytes.
 pub const DEFAULT_MAX_HEADER_BYTES: usize = 16 * 1024;
+
+/// The shortest time between two WARN events about forged headers, in seconds.
+const WARN_INTERVAL_SECS: u64 = 10;
 
 const SETTING_PROXIES: &str = "mtls.proxy.trusted_proxies";
 const SETTING_BUNDLE: &str = "mtls.proxy.trust_bundle";
@@ -122,11 +129,12 @@ pub struct ForwardedCertificates {
     recheck_chain: bool,
     intermediates: Vec<CertificateDer<'static>>,
     trust: ArcSwap<Trust>,
+    last_warn: AtomicU64,
+    suppressed: AtomicU64,
 }
 
 impl ForwardedCertificates {
     /// Starts a configuration for proxies that forward certificates in `format`.
-    #[must_use]
     pub fn builder(format: ProxyFormat) -> ForwardedCertificatesBuilder {
         ForwardedCertificatesBuilder {
             format,
@@ -154,7 +162,7 @@ impl ForwardedCertificates {
     /// # Errors
     ///
     /// Returns a [`ProxyRefusal`]: [`Forged`](ProxyRefusal::Forged) when the headers come
-    /// from a peer outside the proxy networks (also logged at WARN, target `zt::proxy`),
+    /// from a peer outside the proxy networks (also logged, target `zt::proxy`),
     /// [`TooLarge`](ProxyRefusal::TooLarge) or [`Malformed`](ProxyRefusal::Malformed) for
     /// headers that cannot be read, and a certificate reason (untrusted chain, revoked,
     /// expired, no `clientAuth`, ...) for a certificate that fails verification.
@@ -184,13 +192,7 @@ impl ForwardedCertificates {
         };
 
         if !self.is_trusted_proxy(peer_ip) {
-            tracing::warn!(
-                target: "zt::proxy",
-                peer = %peer_ip,
-                header = first_name.as_str(),
-                "forwarded client-certificate header from a peer outside the trusted proxy \
-                 networks; refused as forged",
-            );
+            self.report_forgery(peer_ip, first_name, now);
             return Err(ProxyRefusal::Forged);
         }
 
@@ -256,6 +258,39 @@ impl ForwardedCertificates {
     #[must_use]
     pub fn format(&self) -> ProxyFormat {
         self.format
+    }
+
+    /// Logs a forged header at WARN at most once per [`WARN_INTERVAL_SECS`], with the count
+    /// of forgeries since the last WARN; the others at DEBUG, so clients cannot flood the
+    /// log. Never logs a header value.
+    fn report_forgery(&self, peer: IpAddr, header: &str, now: UnixTime) {
+        let now = now.as_secs().max(1);
+        let last = self.last_warn.load(Ordering::Relaxed);
+        let due = last == 0 || now.saturating_sub(last) >= WARN_INTERVAL_SECS;
+        if due
+            && self
+                .last_warn
+                .compare_exchange(last, now, Ordering::Relaxed, Ordering::Relaxed)
+                .is_ok()
+        {
+            let suppressed = self.suppressed.swap(0, Ordering::Relaxed);
+            tracing::warn!(
+                target: "zt::proxy",
+                peer = %peer,
+                header,
+                earlier_refusals_not_warned = suppressed,
+                "forwarded client-certificate header from a peer outside the trusted proxy \
+                 networks; refused as forged",
+            );
+        } else {
+            self.suppressed.fetch_add(1, Ordering::Relaxed);
+            tracing::debug!(
+                target: "zt::proxy",
+                peer = %peer,
+                header,
+                "forwarded client-certificate header from an untrusted peer; refused as forged",
+            );
+        }
     }
 
     fn is_trusted_proxy(&self, peer: IpAddr) -> bool {
@@ -435,6 +470,8 @@ impl ForwardedCertificatesBuilder {
             recheck_chain: self.recheck_chain,
             intermediates: self.intermediates,
             trust: ArcSwap::from_pointee(trust),
+            last_warn: AtomicU64::new(0),
+            suppressed: AtomicU64::new(0),
         })
     }
 }
