@@ -1,6 +1,7 @@
 use zt_testkit::{ForwardedHeaders, TestCa};
 
 use super::*;
+use crate::ConfigError;
 
 const PROXY: &str = "10.0.0.7";
 
