@@ -97,6 +97,25 @@ pub enum Reason {
     KeysUnavailable,
     /// A secret could not be fetched and no cached version may still be used.
     SecretUnavailable,
+    /// Forwarded client-certificate headers came from a peer that is not a trusted proxy.
+    ForgedProxyHeader,
+    /// A forwarded client-certificate header is malformed, too large or inconsistent.
+    MalformedProxyHeader,
+    /// A proxy forwarded an identity without the certificate that would prove it.
+    ProxyIdentityUnverified,
+    /// The client certificate does not chain to a trusted root.
+    UntrustedCertificate,
+    /// The client certificate, or a CA above it, is revoked.
+    CertificateRevoked,
+    /// No current revocation list covers the client certificate or a CA above it.
+    RevocationUnknown,
+    /// The revocation list covering the client certificate is past its next update.
+    RevocationListExpired,
+    /// The client certificate lacks the `clientAuth` extended key usage.
+    NoClientAuth,
+    /// The client certificate was refused for another reason (an unsupported algorithm, an
+    /// unhandled critical extension, an encoding the verifier cannot read).
+    CertificateRefused,
 }
 
 impl Reason {
@@ -130,6 +149,15 @@ impl Reason {
             Self::InsufficientScope => "insufficient_scope",
             Self::KeysUnavailable => "keys_unavailable",
             Self::SecretUnavailable => "secret_unavailable",
+            Self::ForgedProxyHeader => "forged_proxy_header",
+            Self::MalformedProxyHeader => "malformed_proxy_header",
+            Self::ProxyIdentityUnverified => "proxy_identity_unverified",
+            Self::UntrustedCertificate => "untrusted_certificate",
+            Self::CertificateRevoked => "certificate_revoked",
+            Self::RevocationUnknown => "revocation_unknown",
+            Self::RevocationListExpired => "revocation_list_expired",
+            Self::NoClientAuth => "no_client_auth",
+            Self::CertificateRefused => "certificate_refused",
         }
     }
 }

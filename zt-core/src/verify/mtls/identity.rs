@@ -76,6 +76,28 @@ impl PeerIdentity {
         })
     }
 
+    /// Builds an identity from names a proxy reported without the certificate behind them.
+    ///
+    /// Only the explicitly insecure URI-only mode of forwarded certificates uses this: nothing
+    /// here was verified, the serial is empty and the fingerprint is the one the proxy stated
+    /// (zero when it stated none).
+    pub(super) fn unverified(
+        uris: Vec<String>,
+        dns_names: Vec<String>,
+        subject: String,
+        fingerprint: [u8; 32],
+    ) -> Self {
+        let (spiffe_ids, other_uris) = uris.into_iter().partition(|u| u.starts_with("spiffe://"));
+        Self {
+            spiffe_ids,
+            other_uris,
+            dns_names,
+            subject,
+            serial: String::new(),
+            fingerprint,
+        }
+    }
+
     /// Returns the SPIFFE id when the certificate carries exactly one, as an X.509 SVID must.
     #[must_use]
     pub fn spiffe_id(&self) -> Option<&str> {

@@ -6,6 +6,10 @@
 //! replaced while the server runs. After the handshake, [`PeerIdentity::from_der`] reads the
 //! peer's certificate once, and an [`IdentityPolicy`] decides whether that identity may call.
 //!
+//! Behind a TLS-terminating proxy (an AWS load balancer, Envoy, any RFC 9440 proxy),
+//! [`ForwardedCertificates`] reads the certificate the proxy forwards in request headers,
+//! from trusted proxy addresses only, and checks it against the same [`TrustBundle`].
+//!
 //! # Examples
 //!
 //! ```
@@ -58,8 +62,6 @@
 //! - revocation of connections that are already open: a reloaded bundle applies to new
 //!   handshakes only, so a connection opened before a CRL revoked its certificate keeps
 //!   working until it closes;
-//! - client certificates forwarded by a TLS-terminating proxy in request headers, and the
-//!   rules for which proxies to trust;
 //! - renewal: nothing fetches or reloads CRLs or trust bundles on a schedule, and a CRL that
 //!   reaches its next update without being replaced makes every handshake fail;
 //! - OCSP, and CA name hints in the certificate request.
@@ -67,9 +69,14 @@
 mod error;
 mod identity;
 mod policy;
+pub mod proxy;
 mod server;
 
 pub use self::error::MtlsError;
 pub use self::identity::PeerIdentity;
 pub use self::policy::IdentityPolicy;
+pub use self::proxy::{
+    ForwardedCertificates, ForwardedCertificatesBuilder, ForwardedHeader, ProxyFormat,
+    ProxyRefusal, DEFAULT_MAX_HEADER_BYTES,
+};
 pub use self::server::{server_config, ReloadableClientVerifier, TrustBundle};

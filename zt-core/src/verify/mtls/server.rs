@@ -52,8 +52,13 @@ impl TrustBundle {
         self
     }
 
+    /// Returns the revocation lists, in the order they were added.
+    pub(super) fn crls(&self) -> &[CertificateRevocationListDer<'static>] {
+        &self.crls
+    }
+
     /// Builds the rustls verifier for this bundle.
-    fn verifier(&self) -> Result<Arc<dyn ClientCertVerifier>, MtlsError> {
+    pub(super) fn verifier(&self) -> Result<Arc<dyn ClientCertVerifier>, MtlsError> {
         if self.roots.is_empty() {
             return Err(MtlsError::NoRoots);
         }
