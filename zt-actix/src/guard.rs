@@ -204,13 +204,14 @@ fn verify_api_key(
 }
 
 fn authorize(
-    principal: zt_core::Principal,
+    principal: impl Into<Arc<zt_core::Principal>>,
     scopes: ScopeRule,
 ) -> Result<Arc<zt_core::Principal>, Option<Denial>> {
+    let principal = principal.into();
     if !scopes.is_satisfied_by(principal.scopes()) {
         return Err(Some(Denial::InsufficientScope(scopes)));
     }
-    Ok(Arc::new(principal))
+    Ok(principal)
 }
 
 /// Verifies the request's bearer token; `Err(None)` means the provider is not configured.
@@ -223,7 +224,7 @@ async fn verify_token(
     let verifier = zt.verifier(provider).ok_or(None)?;
     let token = bearer_token(req)?;
 
-    let principal = verifier.verify(token).await?;
+    let principal = verifier.verify_shared(token).await?;
 
     authorize(principal, scopes)
 }

@@ -124,6 +124,16 @@ impl OidcVerifier {
     /// Returns [`Denial::InvalidCredential`] with the precise [`Reason`] when the token is
     /// refused, and [`Denial::Unavailable`] when no usable keys can be had.
     pub async fn verify(&self, token: &str) -> Result<Principal, Denial> {
+        self.verify_shared(token).await.map(Arc::unwrap_or_clone)
+    }
+
+    /// Verifies a bearer access token like [`OidcVerifier::verify`], sharing the principal
+    /// with the verified-token cache instead of copying it.
+    ///
+    /// # Errors
+    ///
+    /// As [`OidcVerifier::verify`].
+    pub async fn verify_shared(&self, token: &str) -> Result<Arc<Principal>, Denial> {
         let invalid = Denial::InvalidCredential;
         let unavailable = Denial::Unavailable {
             reason: Reason::KeysUnavailable,
@@ -138,7 +148,7 @@ impl OidcVerifier {
             if let Some(seen) = self.verified.get(digest) {
                 let keys = self.keys.keys().await.ok_or(unavailable)?;
                 if keys.get(&seen.kid).is_some() {
-                    return Ok(seen.principal.clone());
+                    return Ok(Arc::clone(&seen.principal));
                 }
                 self.verified.remove(digest);
             }
@@ -166,6 +176,7 @@ impl OidcVerifier {
         let principal = data
             .claims
             .into_principal(&self.issuer, Mechanism::Token(self.provider))
+            .map(Arc::new)
             .map_err(invalid)?;
 
         if let Some(digest) = digest {

@@ -23,7 +23,7 @@ pub(super) struct VerifiedTokens {
 
 /// Holds what a verified token proved.
 pub(super) struct Verified {
-    pub(super) principal: Principal,
+    pub(super) principal: Arc<Principal>,
     pub(super) kid: Box<str>,
     lifetime: Duration,
 }
@@ -83,7 +83,7 @@ impl VerifiedTokens {
     }
 
     /// Remembers a token that just verified, until its expiry.
-    pub(super) fn insert(&self, digest: TokenDigest, principal: &Principal, kid: &str) {
+    pub(super) fn insert(&self, digest: TokenDigest, principal: &Arc<Principal>, kid: &str) {
         let Some(cache) = &self.cache else { return };
         let Some(lifetime) = principal
             .expires_at()
@@ -92,7 +92,7 @@ impl VerifiedTokens {
             return;
         };
         let verified = Verified {
-            principal: principal.clone(),
+            principal: Arc::clone(principal),
             kid: kid.into(),
             lifetime,
         };
@@ -116,9 +116,11 @@ mod tests {
     use super::*;
     use crate::{Mechanism, Provider};
 
-    fn principal(expires_in: Duration) -> Principal {
-        Principal::new(Mechanism::Token(Provider::Okta), "iss", "sub")
-            .with_expiry(SystemTime::now() + expires_in)
+    fn principal(expires_in: Duration) -> Arc<Principal> {
+        Arc::new(
+            Principal::new(Mechanism::Token(Provider::Okta), "iss", "sub")
+                .with_expiry(SystemTime::now() + expires_in),
+        )
     }
 
     #[test]
