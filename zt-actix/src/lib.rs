@@ -52,14 +52,18 @@ mod credential;
 mod decision;
 mod declaration;
 mod guard;
+pub mod mtls;
 mod principal;
 mod rejection;
 
 pub use config::{ZeroTrust, ZeroTrustBuilder};
 pub use declaration::Declaration;
+pub use mtls::MtlsSettings;
 pub use principal::Principal;
 pub use rejection::Rejection;
-pub use zt_core::{ConfigError, Issuer, Profile, Provider, Requirement, ScopeRule, Scopes};
+pub use zt_core::{
+    ConfigError, IdentityRule, Issuer, Profile, Provider, Requirement, ScopeRule, Scopes,
+};
 pub use zt_macros::zero_trust;
 
 #[doc(hidden)]
@@ -67,7 +71,7 @@ pub mod __private {
     //! Items the `#[zero_trust]` attribute expands to. Not a public API.
 
     pub use inventory;
-    pub use zt_core::{Provider, Requirement, ScopeRule};
+    pub use zt_core::{IdentityRule, Provider, Requirement, ScopeRule};
 
     pub use crate::declaration::Declaration;
     pub use crate::guard::{Declared, Guard};

@@ -19,6 +19,9 @@ pub enum Denial {
     InvalidCredential(Reason),
     /// The credential is valid but lacks scopes: 403 `insufficient_scope`.
     InsufficientScope(ScopeRule),
+    /// The caller is who it claims to be but may not call this route, for a reason other
+    /// than scopes (a client certificate identity outside the route's rule): 403.
+    Forbidden(Reason),
     /// The credential cannot be checked right now: 503 with `Retry-After`.
     Unavailable {
         /// Why verification could not happen.
@@ -34,7 +37,7 @@ impl Denial {
     pub const fn reason(&self) -> Reason {
         match self {
             Self::Missing => Reason::NoCredential,
-            Self::BadRequest(r) | Self::InvalidCredential(r) => *r,
+            Self::BadRequest(r) | Self::InvalidCredential(r) | Self::Forbidden(r) => *r,
             Self::InsufficientScope(_) => Reason::InsufficientScope,
             Self::Unavailable { reason, .. } => *reason,
         }
@@ -97,6 +100,17 @@ pub enum Reason {
     KeysUnavailable,
     /// A secret could not be fetched and no cached version may still be used.
     SecretUnavailable,
+    /// The request did not come over a TLS connection with a verified client certificate.
+    NoClientCertificate,
+    /// The connection's client certificate, or a CA above it, is listed in a CRL loaded now.
+    CertificateRevoked,
+    /// No current CRL covers the connection's client certificate any more (the CRL was
+    /// removed or is past its next update), so it cannot be known not to be revoked.
+    RevocationUnknown,
+    /// The client certificate could not be read after the handshake.
+    MalformedCertificate,
+    /// The client certificate's identity is outside the route's rule or policy.
+    IdentityNotAllowed,
 }
 
 impl Reason {
@@ -130,6 +144,11 @@ impl Reason {
             Self::InsufficientScope => "insufficient_scope",
             Self::KeysUnavailable => "keys_unavailable",
             Self::SecretUnavailable => "secret_unavailable",
+            Self::NoClientCertificate => "no_client_certificate",
+            Self::CertificateRevoked => "certificate_revoked",
+            Self::RevocationUnknown => "revocation_unknown",
+            Self::MalformedCertificate => "malformed_certificate",
+            Self::IdentityNotAllowed => "identity_not_allowed",
         }
     }
 }

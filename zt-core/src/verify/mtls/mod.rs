@@ -67,9 +67,11 @@
 mod error;
 mod identity;
 mod policy;
+mod revocation;
 mod server;
 
 pub use self::error::MtlsError;
 pub use self::identity::PeerIdentity;
 pub use self::policy::IdentityPolicy;
+pub use self::revocation::{CertificateKey, RevocationIndex, RevocationStatus};
 pub use self::server::{server_config, ReloadableClientVerifier, TrustBundle};
