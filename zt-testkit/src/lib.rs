@@ -50,6 +50,7 @@ mod issuer;
 mod keys;
 mod logs;
 mod moto;
+mod tls;
 mod token;
 
 pub use api_keys::{key_ring, ring_document, MintedKey};
@@ -59,4 +60,5 @@ pub use issuer::{IssuerBuilder, TestIssuer};
 pub use keys::{KeyAlg, PublicKeyForm, SigningKey};
 pub use logs::LogCapture;
 pub use moto::{sdk_config, Fault, FaultProxy, MotoServer};
+pub use tls::{client_config, HttpsConnection, HttpsResponse, MtlsFiles};
 pub use token::{encode_raw, encode_raw_text, TokenBuilder};

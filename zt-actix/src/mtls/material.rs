@@ -9,7 +9,7 @@ use rustls::sign::CertifiedKey;
 use rustls_pki_types::pem::PemObject;
 use rustls_pki_types::{CertificateDer, CertificateRevocationListDer, PrivateKeyDer};
 use zeroize::Zeroizing;
-use zt_core::verify::mtls::TrustBundle;
+use zt_core::verify::mtls::{RevocationIndex, TrustBundle};
 use zt_core::{ConfigError, Secret};
 
 use super::settings::MaterialSource;
@@ -155,20 +155,23 @@ fn certificates(piece: &Piece) -> Result<Vec<CertificateDer<'static>>, ConfigErr
 }
 
 fn crls(piece: &Piece) -> Result<Vec<CertificateRevocationListDer<'static>>, ConfigError> {
-    if !piece.bytes.trim_ascii_start().starts_with(b"-----") {
-        return Ok(vec![CertificateRevocationListDer::from(
-            piece.bytes.to_vec(),
-        )]);
-    }
-
-    let crls = CertificateRevocationListDer::pem_slice_iter(&piece.bytes)
-        .collect::<Result<Vec<_>, _>>()
-        .map_err(|e| invalid(piece.setting.clone(), format!("is not valid PEM ({e})")))?;
+    let crls = if piece.bytes.trim_ascii_start().starts_with(b"-----") {
+        CertificateRevocationListDer::pem_slice_iter(&piece.bytes)
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(|e| invalid(piece.setting.clone(), format!("is not valid PEM ({e})")))?
+    } else if piece.bytes.is_empty() {
+        Vec::new()
+    } else {
+        vec![CertificateRevocationListDer::from(piece.bytes.to_vec())]
+    };
     if crls.is_empty() {
         return Err(invalid(
             piece.setting.clone(),
-            "holds no `BEGIN X509 CRL` block".to_owned(),
+            "holds no CRL (`BEGIN X509 CRL` block or DER)".to_owned(),
         ));
+    }
+    if let Err(e) = RevocationIndex::new(&crls) {
+        return Err(invalid(piece.setting.clone(), e.to_string()));
     }
     Ok(crls)
 }
