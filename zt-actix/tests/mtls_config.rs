@@ -116,3 +116,26 @@ fn missing_or_incomplete_material_is_refused_naming_the_file() {
     assert!(mismatched.contains("server certificate"), "{mismatched}");
     assert!(!mismatched.contains("PRIVATE KEY"), "{mismatched}");
 }
+
+#[test]
+fn unreadable_key_is_refused_without_echoing_it() {
+    let ca = TestCa::new();
+    let (_dir, files) = files(&ca);
+    let leaked = "c2VjcmV0LWtleS1ieXRlcw";
+    std::fs::write(
+        &files.key,
+        format!("-----BEGIN PRIVATE KEY-----\n{leaked}\n-----END PRIVATE KEY-----\n"),
+    )
+    .unwrap();
+    let policy = zt_core::verify::mtls::IdentityPolicy::new();
+
+    let error = ZeroTrust::builder()
+        .mtls(settings(&files).policy("partners", policy))
+        .build()
+        .unwrap_err();
+
+    let message = error.to_string();
+    assert!(message.contains("mtls server key file"), "{message}");
+    assert!(!message.contains(leaked), "{message}");
+    assert!(!format!("{error:?}").contains(leaked));
+}

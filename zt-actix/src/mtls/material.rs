@@ -6,6 +6,7 @@ use std::path::Path;
 
 use rustls::crypto::CryptoProvider;
 use rustls::sign::CertifiedKey;
+use rustls::InconsistentKeys;
 use rustls_pki_types::pem::PemObject;
 use rustls_pki_types::{CertificateDer, CertificateRevocationListDer, PrivateKeyDer};
 use zeroize::Zeroizing;
@@ -128,14 +129,22 @@ impl RawMaterial {
                 "holds no PEM private key (PKCS#8, PKCS#1 or SEC1)".to_owned(),
             )
         })?;
-        let server = CertifiedKey::from_der(chain, key, provider).map_err(|e| {
+        let signing_key = provider.key_provider.load_private_key(key).map_err(|_| {
             invalid(
-                self.cert.setting.clone(),
-                format!(
-                    "cannot be used with the server key ({e}); check that they belong together"
-                ),
+                self.key.setting.clone(),
+                "holds a private key of a kind or algorithm that cannot be used".to_owned(),
             )
         })?;
+        let server = CertifiedKey::new(chain, signing_key);
+        match server.keys_match() {
+            Ok(()) | Err(rustls::Error::InconsistentKeys(InconsistentKeys::Unknown)) => {}
+            Err(e) => {
+                return Err(invalid(
+                    self.cert.setting.clone(),
+                    format!("does not match the server key ({e}); check that they belong together"),
+                ));
+            }
+        }
 
         Ok(Material { bundle, server })
     }
