@@ -3,9 +3,10 @@
 use std::sync::Arc;
 
 use zt_core::verify::api_key::KeyRing;
-use zt_core::{ConfigError, Issuer, OidcVerifier, Provider, Requirement};
+use zt_core::{ConfigError, IdentityRule, Issuer, OidcVerifier, Provider, Requirement};
 
 use crate::declaration::Declaration;
+use crate::mtls::{MtlsSettings, MtlsState};
 
 /// Holds the verifiers an application trusts; put a clone in `App::app_data`.
 ///
@@ -38,6 +39,7 @@ struct Inner {
     okta: Option<OidcVerifier>,
     auth0: Option<OidcVerifier>,
     api_keys: Option<Arc<KeyRing>>,
+    mtls: Option<Arc<MtlsState>>,
     realm: String,
 }
 
@@ -49,6 +51,7 @@ impl ZeroTrust {
             okta: None,
             auth0: None,
             api_keys: None,
+            mtls: None,
             realm: "api".to_owned(),
         }
     }
@@ -69,6 +72,49 @@ impl ZeroTrust {
         self.inner.api_keys.as_deref()
     }
 
+    /// Builds the rustls server configuration for a listener that takes client certificates:
+    /// a certificate is required on every connection and checked against the current trust
+    /// bundle and CRLs, and the server presents its current certificate.
+    ///
+    /// Serve it with `HttpServer::bind_rustls_0_23`, together with
+    /// [`capture_peer_certificate`](crate::mtls::capture_peer_certificate) in
+    /// `HttpServer::on_connect`. Changes to the material apply to it while it runs.
+    ///
+    /// # Errors
+    ///
+    /// Returns [`ConfigError::Missing`] when [`ZeroTrustBuilder::mtls`] was not set.
+    pub fn mtls_server_config(&self) -> Result<rustls::ServerConfig, ConfigError> {
+        let Some(mtls) = &self.inner.mtls else {
+            return Err(ConfigError::Missing {
+                setting: "mtls".to_owned(),
+                hint: "set ZeroTrustBuilder::mtls(MtlsSettings::from_files(..)) first",
+            });
+        };
+        mtls.server_config()
+    }
+
+    /// Reads the mTLS material now and installs it if it changed, without waiting for the
+    /// reload interval; returns whether anything was installed.
+    ///
+    /// # Errors
+    ///
+    /// Returns [`ConfigError`] naming the file or secret that cannot be read or parsed (the
+    /// previous material stays in force), or [`ConfigError::Missing`] when mTLS is not
+    /// configured.
+    pub fn reload_mtls(&self) -> Result<bool, ConfigError> {
+        let Some(mtls) = &self.inner.mtls else {
+            return Err(ConfigError::Missing {
+                setting: "mtls".to_owned(),
+                hint: "set ZeroTrustBuilder::mtls(MtlsSettings::from_files(..)) first",
+            });
+        };
+        mtls.reload()
+    }
+
+    pub(crate) fn mtls(&self) -> Option<&MtlsState> {
+        self.inner.mtls.as_deref()
+    }
+
     /// Tells whether everything `requirement` needs is configured, looking through `any(..)`
     /// and `all(..)`.
     #[must_use]
@@ -77,18 +123,25 @@ impl ZeroTrust {
     }
 
     /// Returns the setting of the first mechanism in `requirement` that is not configured.
-    fn missing_setting(&self, requirement: &Requirement) -> Option<&'static str> {
+    fn missing_setting(&self, requirement: &Requirement) -> Option<String> {
         requirement.leaves().into_iter().find_map(|leaf| {
             let configured = match leaf {
                 Requirement::Anonymous { .. } => true,
                 Requirement::Token { provider, .. } => self.verifier(*provider).is_some(),
                 Requirement::ApiKey { .. } => self.inner.api_keys.is_some(),
+                Requirement::Mtls { identity } => match (&self.inner.mtls, identity) {
+                    (None, _) => false,
+                    (Some(mtls), IdentityRule::Policy(name)) if !mtls.has_policy(name) => {
+                        return Some(format!("mtls policy `{name}`"));
+                    }
+                    (Some(_), _) => true,
+                },
                 _ => false,
             };
             if configured {
                 None
             } else {
-                Some(leaf.setting().unwrap_or("unknown"))
+                Some(leaf.setting().unwrap_or("unknown").to_owned())
             }
         })
     }
@@ -106,6 +159,7 @@ pub struct ZeroTrustBuilder {
     okta: Option<Issuer>,
     auth0: Option<Issuer>,
     api_keys: Option<Arc<KeyRing>>,
+    mtls: Option<MtlsSettings>,
     realm: String,
 }
 
@@ -134,6 +188,17 @@ impl ZeroTrustBuilder {
         self
     }
 
+    /// Accepts client certificates on `#[zero_trust(mtls, ..)]` routes, checked as
+    /// `settings` say; see [`MtlsSettings`].
+    ///
+    /// [`ZeroTrustBuilder::build`] reads the material at once and starts a thread that
+    /// applies changes every [`MtlsSettings::reload_interval`] while the configuration lives.
+    #[must_use]
+    pub fn mtls(mut self, settings: MtlsSettings) -> Self {
+        self.mtls = Some(settings);
+        self
+    }
+
     /// Sets the realm named in `WWW-Authenticate` challenges.
     ///
     /// Default `"api"`. Must be printable ASCII; [`ZeroTrustBuilder::build`] refuses others.
@@ -148,7 +213,8 @@ impl ZeroTrustBuilder {
     /// # Errors
     ///
     /// Returns [`ConfigError`] naming the setting when an issuer is malformed or lacks an
-    /// audience, or when a handler anywhere in the binary declares a mechanism that is not
+    /// audience, when the mTLS material cannot be read or used (naming the file or secret),
+    /// when a handler anywhere in the binary declares a mechanism that is not
     /// configured here (so a missing setting stops the service at startup, not on the first
     /// request).
     pub fn build(self) -> Result<ZeroTrust, ConfigError> {
@@ -167,10 +233,15 @@ impl ZeroTrustBuilder {
             .auth0
             .map(|i| OidcVerifier::new(Provider::Auth0, i))
             .transpose()?;
+        let mtls = self
+            .mtls
+            .map(|settings| MtlsState::start(settings, declared_spiffe_rules()))
+            .transpose()?;
         let inner = Inner {
             okta,
             auth0,
             api_keys: self.api_keys,
+            mtls,
             realm: self.realm,
         };
         let zt = ZeroTrust {
@@ -180,11 +251,24 @@ impl ZeroTrustBuilder {
         for declared in inventory::iter::<Declaration> {
             if let Some(setting) = zt.missing_setting(&declared.requirement) {
                 return Err(ConfigError::Unconfigured {
-                    setting: setting.to_owned(),
+                    setting,
                     handler: format!("{}::{}", declared.module, declared.handler),
                 });
             }
         }
         Ok(zt)
     }
+}
+
+/// Returns the SPIFFE rules written in every `#[zero_trust(mtls, identity = ..)]`.
+fn declared_spiffe_rules() -> impl Iterator<Item = &'static str> {
+    inventory::iter::<Declaration>
+        .into_iter()
+        .flat_map(|declared| declared.requirement.leaves())
+        .filter_map(|leaf| match leaf {
+            Requirement::Mtls {
+                identity: IdentityRule::Spiffe(pattern),
+            } => Some(*pattern),
+            _ => None,
+        })
 }

@@ -180,7 +180,13 @@ fn evaluate<'a>(
                 mechanism: "api_key",
                 schemes: vec!["ApiKey"],
             },
-            Requirement::Mtls { .. } => Verdict::unconfigured("mtls"),
+            // No challenge scheme: the certificate travels in the TLS handshake, and no HTTP
+            // authentication scheme exists for it.
+            Requirement::Mtls { identity } => Verdict {
+                result: crate::mtls::verify(zt.mtls(), req, identity),
+                mechanism: "mtls",
+                schemes: Vec::new(),
+            },
             Requirement::Psk { .. } => Verdict::unconfigured("psk"),
             // Anonymous is answered before evaluation, and the attribute refuses it inside
             // combinations.

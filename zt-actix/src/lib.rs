@@ -43,20 +43,24 @@
 //! # Limitations
 //!
 //! Only handlers that carry the attribute are protected; a gate that refuses unannotated
-//! routes is not available yet. When verification has to wait for a key fetch, an
-//! extractor of the handler that fails on its own (a malformed path, say) may answer before
-//! the guard does; the handler still never runs.
+//! routes is not available yet. Client certificates are taken on a TLS listener this
+//! service terminates ([`mtls`]); certificates forwarded by a proxy are not read yet, and
+//! the TLS listener requires a certificate on every connection. When verification has to
+//! wait for a key fetch, an extractor of the handler that fails on its own (a malformed
+//! path, say) may answer before the guard does; the handler still never runs.
 
 mod config;
 mod credential;
 mod decision;
 mod declaration;
 mod guard;
+pub mod mtls;
 mod principal;
 mod rejection;
 
 pub use config::{ZeroTrust, ZeroTrustBuilder};
 pub use declaration::Declaration;
+pub use mtls::MtlsSettings;
 pub use principal::Principal;
 pub use rejection::Rejection;
 pub use zt_core::{

@@ -17,10 +17,18 @@ use zt_core::Denial;
 /// | malformed request | 400 | `error="invalid_request"` |
 /// | refused credential | 401 | `error="invalid_token"` |
 /// | missing scopes | 403 | `error="insufficient_scope", scope=".."` |
+/// | identity not allowed (client certificate) | 403 | none |
 /// | cannot verify now | 503 | none; `Retry-After` instead |
 ///
 /// The body names only the error code; the precise reason goes to the decision log. API
 /// key routes answer the same way with the `ApiKey` scheme in the challenge.
+///
+/// Client-certificate routes send no `WWW-Authenticate` header: the credential is presented
+/// in the TLS handshake, not in an HTTP header, and no HTTP authentication scheme exists for
+/// it (RFC 8705 defines none), so a challenge could not tell the client anything it can act
+/// on. This departs from RFC 9110, which asks for a challenge on every 401; the status and
+/// the body (`{"error":"invalid_token"}`, `{"error":"unauthorized"}` or
+/// `{"error":"forbidden"}`) carry the answer instead.
 ///
 /// A route whose protection is misconfigured (no [`ZeroTrust`](crate::ZeroTrust) in
 /// `app_data`, or a `Principal` taken without `#[zero_trust]`) is refused with 500: the
@@ -119,7 +127,7 @@ impl ResponseError for Rejection {
         }
         match self.denial {
             Denial::BadRequest(_) => StatusCode::BAD_REQUEST,
-            Denial::InsufficientScope(_) => StatusCode::FORBIDDEN,
+            Denial::InsufficientScope(_) | Denial::Forbidden(_) => StatusCode::FORBIDDEN,
             Denial::Unavailable { .. } => StatusCode::SERVICE_UNAVAILABLE,
             _ => StatusCode::UNAUTHORIZED,
         }
@@ -144,7 +152,10 @@ impl ResponseError for Rejection {
         if let Some(Ok(value)) = self.challenge().map(|c| HeaderValue::from_str(&c)) {
             response.insert_header((header::WWW_AUTHENTICATE, value));
         }
-        let error = self.error_code().unwrap_or("unauthorized");
+        let error = match self.denial {
+            Denial::Forbidden(_) => "forbidden",
+            _ => self.error_code().unwrap_or("unauthorized"),
+        };
         response.json(Body { error })
     }
 }
@@ -227,6 +238,16 @@ mod tests {
         let response = Rejection::new(Denial::Missing, r#"a"b\c"#).error_response();
         let header = response.headers().get(header::WWW_AUTHENTICATE).unwrap();
         assert_eq!(header.to_str().unwrap(), r#"Bearer realm="a\"b\\c""#);
+    }
+
+    #[actix_web::test]
+    async fn forbidden_identity_is_403_without_a_challenge() {
+        let denial = Denial::Forbidden(Reason::IdentityNotAllowed);
+        let response = Rejection::with_schemes(denial, Vec::new(), "api").error_response();
+        assert_eq!(response.status(), StatusCode::FORBIDDEN);
+        assert!(response.headers().get(header::WWW_AUTHENTICATE).is_none());
+        let body = to_bytes(response.into_body()).await.unwrap();
+        assert_eq!(&body[..], br#"{"error":"forbidden"}"#);
     }
 
     #[actix_web::test]

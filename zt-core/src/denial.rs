@@ -19,6 +19,9 @@ pub enum Denial {
     InvalidCredential(Reason),
     /// The credential is valid but lacks scopes: 403 `insufficient_scope`.
     InsufficientScope(ScopeRule),
+    /// The caller is who it claims to be but may not call this route, for a reason other
+    /// than scopes (a client certificate identity outside the route's rule): 403.
+    Forbidden(Reason),
     /// The credential cannot be checked right now: 503 with `Retry-After`.
     Unavailable {
         /// Why verification could not happen.
@@ -34,7 +37,7 @@ impl Denial {
     pub const fn reason(&self) -> Reason {
         match self {
             Self::Missing => Reason::NoCredential,
-            Self::BadRequest(r) | Self::InvalidCredential(r) => *r,
+            Self::BadRequest(r) | Self::InvalidCredential(r) | Self::Forbidden(r) => *r,
             Self::InsufficientScope(_) => Reason::InsufficientScope,
             Self::Unavailable { reason, .. } => *reason,
         }
@@ -116,6 +119,12 @@ pub enum Reason {
     /// The client certificate was refused for another reason (an unsupported algorithm, an
     /// unhandled critical extension, an encoding the verifier cannot read).
     CertificateRefused,
+    /// The request did not come over a TLS connection with a verified client certificate.
+    NoClientCertificate,
+    /// The client certificate could not be read after the handshake.
+    MalformedCertificate,
+    /// The client certificate's identity is outside the route's rule or policy.
+    IdentityNotAllowed,
 }
 
 impl Reason {
@@ -158,6 +167,9 @@ impl Reason {
             Self::RevocationListExpired => "revocation_list_expired",
             Self::NoClientAuth => "no_client_auth",
             Self::CertificateRefused => "certificate_refused",
+            Self::NoClientCertificate => "no_client_certificate",
+            Self::MalformedCertificate => "malformed_certificate",
+            Self::IdentityNotAllowed => "identity_not_allowed",
         }
     }
 }

@@ -377,6 +377,7 @@ pub struct CrlBuilder<'a> {
     issuer: &'a CertifiedIssuer<'static, KeyPair>,
     revoked: Vec<Vec<u8>>,
     expired: bool,
+    lifetime: Duration,
 }
 
 impl<'a> CrlBuilder<'a> {
@@ -385,7 +386,14 @@ impl<'a> CrlBuilder<'a> {
             issuer,
             revoked: Vec::new(),
             expired: false,
+            lifetime: Duration::hours(1),
         }
+    }
+
+    /// Sets how long from now the CRL stays current (its next update); default one hour.
+    pub fn valid_for(mut self, lifetime: std::time::Duration) -> Self {
+        self.lifetime = Duration::try_from(lifetime).unwrap_or(Duration::hours(1));
+        self
     }
 
     /// Lists `cert` as revoked (key compromise).
@@ -416,7 +424,7 @@ impl<'a> CrlBuilder<'a> {
         let (this_update, next_update) = if self.expired {
             (now - Duration::hours(2), now - Duration::hours(1))
         } else {
-            (now - Duration::minutes(1), now + Duration::hours(1))
+            (now - Duration::minutes(1), now + self.lifetime)
         };
         let revoked_certs = self
             .revoked

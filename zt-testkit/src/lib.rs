@@ -52,6 +52,7 @@ mod keys;
 mod logs;
 mod moto;
 mod proxy;
+mod tls;
 mod token;
 
 pub use api_keys::{key_ring, ring_document, MintedKey};
@@ -62,4 +63,5 @@ pub use keys::{KeyAlg, PublicKeyForm, SigningKey};
 pub use logs::LogCapture;
 pub use moto::{sdk_config, Fault, FaultProxy, MotoServer};
 pub use proxy::{url_encode, ForwardedHeaders, PROXY_SPIFFE_ID};
+pub use tls::{client_config, HttpsConnection, HttpsResponse, MtlsFiles};
 pub use token::{encode_raw, encode_raw_text, TokenBuilder};

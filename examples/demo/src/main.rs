@@ -4,8 +4,14 @@
 //! on loopback and prints a ready `curl` command with a fresh token for every route. Set
 //! `ZT_OKTA_ISSUER`/`ZT_OKTA_AUDIENCE` or `ZT_AUTH0_ISSUER`/`ZT_AUTH0_AUDIENCE` to trust a
 //! real provider instead, and `ZT_BIND` to change the address (default 127.0.0.1:8080).
+//!
+//! A second listener, `ZT_TLS_BIND` (default 127.0.0.1:8443), takes client certificates:
+//! `ZT_MTLS_CA`, `ZT_MTLS_CRL`, `ZT_TLS_CERT` and `ZT_TLS_KEY` name its PEM files; unset, a
+//! development CA and a client certificate are written to a temporary directory and a ready
+//! `curl --cert` command is printed.
 
 mod keys;
+mod mtls;
 mod routes;
 mod settings;
 
@@ -16,6 +22,7 @@ use secrecy::ExposeSecret as _;
 
 use actix_web::{App, HttpServer};
 use tracing_subscriber::EnvFilter;
+use zt_actix::mtls::capture_peer_certificate;
 use zt_actix::{Issuer, ZeroTrust};
 use zt_testkit::{Flavor, TestIssuer};
 
@@ -53,9 +60,12 @@ async fn run() -> Result<(), String> {
 
     let api_keys = keys::ApiKeys::load(settings.api_keys_file).await?;
 
+    let (mtls, dev_ca) = mtls::settings(settings.mtls)?;
+
     let mut builder = ZeroTrust::builder()
         .realm("zt-demo")
-        .api_keys(api_keys.ring.clone());
+        .api_keys(api_keys.ring.clone())
+        .mtls(mtls);
     if let Some(okta) = okta {
         builder = builder.okta(okta);
     }
@@ -63,15 +73,27 @@ async fn run() -> Result<(), String> {
         builder = builder.auth0(auth0);
     }
     let zt = builder.build().map_err(|e| with_variable(&e.to_string()))?;
+    let tls = zt
+        .mtls_server_config()
+        .map_err(|e| with_variable(&e.to_string()))?;
+    let tls_listener = std::net::TcpListener::bind(settings.tls_bind)
+        .map_err(|e| format!("ZT_TLS_BIND: cannot listen on {}: {e}", settings.tls_bind))?;
+    let tls_addr = tls_listener.local_addr().map_err(|e| e.to_string())?;
 
     let server =
         HttpServer::new(move || App::new().app_data(zt.clone()).configure(routes::configure))
             .workers(2)
+            .on_connect(capture_peer_certificate)
             .bind(settings.bind)
             .map_err(|e| format!("ZT_BIND: cannot listen on {}: {e}", settings.bind))?;
     let addr = server.addrs().first().copied().unwrap_or(settings.bind);
+    let server = server
+        .listen_rustls_0_23(tls_listener, tls)
+        .map_err(|e| format!("ZT_TLS_BIND: cannot listen on {tls_addr}: {e}"))?;
 
     print_examples(addr, dev_okta.as_ref(), dev_auth0.as_ref(), &api_keys);
+    print_mtls_example(tls_addr, dev_ca.as_ref());
+    println!("zt-demo listening on https://{tls_addr} (client certificates)");
     println!("zt-demo listening on http://{addr}");
     server.run().await.map_err(|e| e.to_string())
 }
@@ -86,6 +108,14 @@ fn with_variable(message: &str) -> String {
         "ZT_AUTH0_AUDIENCE"
     } else if message.starts_with("auth0.") {
         "ZT_AUTH0_ISSUER"
+    } else if message.starts_with("mtls CA file") {
+        "ZT_MTLS_CA"
+    } else if message.starts_with("mtls CRL file") || message.starts_with("mtls CA and CRL") {
+        "ZT_MTLS_CRL"
+    } else if message.starts_with("mtls server certificate file") {
+        "ZT_TLS_CERT"
+    } else if message.starts_with("mtls server key file") {
+        "ZT_TLS_KEY"
     } else {
         return message.to_owned();
     };
@@ -154,4 +184,20 @@ fn print_examples(
         ),
     }
     println!("  curl -i {base}/customer   # 401, no token");
+}
+
+fn print_mtls_example(addr: std::net::SocketAddr, dev: Option<&mtls::DevCa>) {
+    let url = format!("https://{addr}/internal/billing");
+    match dev {
+        Some(dev) => println!(
+            "  curl -i --cert {} --key {} --cacert {} {url}",
+            dev.client_cert.display(),
+            dev.client_key.display(),
+            dev.ca.display()
+        ),
+        None => println!(
+            "  curl -i --cert client.pem --key client.key --cacert server-ca.pem {url}   \
+             # a certificate for spiffe://example.test/service/billing"
+        ),
+    }
 }

@@ -2,7 +2,8 @@
 
 use actix_web::{get, web, HttpResponse};
 use serde_json::json;
-use zt_actix::{zero_trust, Principal};
+use zt_actix::__private::{inventory, Declaration, Declared, Guard};
+use zt_actix::{zero_trust, IdentityRule, Principal, Requirement};
 
 /// Answers load balancers and uptime checks without a credential.
 #[zero_trust(anonymous, reason = "health probe for load balancers")]
@@ -39,6 +40,29 @@ pub(crate) async fn partner_export(who: Principal) -> HttpResponse {
     describe("partner export", &who)
 }
 
+/// Marks the internal billing route's requirement.
+// expands like #[zero_trust(mtls, identity = "spiffe://example.test/service/billing")]
+pub(crate) struct InternalBilling;
+
+impl Declared for InternalBilling {
+    const REQUIREMENT: Requirement = Requirement::Mtls {
+        identity: IdentityRule::Spiffe("spiffe://example.test/service/billing"),
+    };
+}
+
+inventory::submit! {
+    Declaration::new(module_path!(), "internal_billing", InternalBilling::REQUIREMENT)
+}
+
+/// Serves the billing service, which calls with a client certificate for its SPIFFE id.
+#[get("/internal/billing")]
+pub(crate) async fn internal_billing(
+    _guard: Guard<InternalBilling>,
+    who: Principal,
+) -> HttpResponse {
+    describe("internal billing", &who)
+}
+
 fn describe(route: &str, who: &Principal) -> HttpResponse {
     HttpResponse::Ok().json(json!({
         "route": route,
@@ -55,5 +79,6 @@ pub(crate) fn configure(cfg: &mut web::ServiceConfig) {
         .service(employee)
         .service(customer)
         .service(customer_admin)
-        .service(partner_export);
+        .service(partner_export)
+        .service(internal_billing);
 }

@@ -12,22 +12,27 @@ pub(crate) struct Settings {
     pub(crate) okta: Option<Issuer>,
     pub(crate) auth0: Option<Issuer>,
     pub(crate) api_keys_file: Option<PathBuf>,
+    pub(crate) tls_bind: SocketAddr,
+    pub(crate) mtls: Option<MtlsFiles>,
+}
+
+/// The PEM files of `ZT_MTLS_CA`, `ZT_MTLS_CRL`, `ZT_TLS_CERT` and `ZT_TLS_KEY`.
+#[derive(Debug)]
+pub(crate) struct MtlsFiles {
+    pub(crate) ca: PathBuf,
+    pub(crate) crl: PathBuf,
+    pub(crate) cert: PathBuf,
+    pub(crate) key: PathBuf,
 }
 
 impl Settings {
     /// Reads `ZT_BIND`, `ZT_OKTA_ISSUER`, `ZT_OKTA_AUDIENCE`, `ZT_AUTH0_ISSUER`,
-    /// `ZT_AUTH0_AUDIENCE` and `ZT_API_KEYS_FILE`; an unset issuer means the embedded
-    /// development issuer, an unset key file one development key.
+    /// `ZT_AUTH0_AUDIENCE`, `ZT_API_KEYS_FILE`, `ZT_TLS_BIND` and the four mTLS files; an
+    /// unset issuer means the embedded development issuer, an unset key file one development
+    /// key, unset mTLS files a development CA.
     pub(crate) fn from_env() -> Result<Self, String> {
-        let bind = match var("ZT_BIND") {
-            None => SocketAddr::from(([127, 0, 0, 1], 8080)),
-            Some(text) => std::net::ToSocketAddrs::to_socket_addrs(text.as_str())
-                .ok()
-                .and_then(|mut addrs| addrs.next())
-                .ok_or_else(|| {
-                    format!("ZT_BIND: `{text}` is not an address such as 127.0.0.1:8080")
-                })?,
-        };
+        let bind = address("ZT_BIND", ([127, 0, 0, 1], 8080))?;
+        let tls_bind = address("ZT_TLS_BIND", ([127, 0, 0, 1], 8443))?;
         let okta = issuer("ZT_OKTA_ISSUER", "ZT_OKTA_AUDIENCE", Issuer::okta)?;
         let auth0 = issuer("ZT_AUTH0_ISSUER", "ZT_AUTH0_AUDIENCE", Issuer::auth0)?;
         let api_keys_file = var("ZT_API_KEYS_FILE").map(PathBuf::from);
@@ -36,8 +41,48 @@ impl Settings {
             okta,
             auth0,
             api_keys_file,
+            tls_bind,
+            mtls: mtls_files()?,
         })
     }
+}
+
+fn address(name: &str, default: ([u8; 4], u16)) -> Result<SocketAddr, String> {
+    let Some(text) = var(name) else {
+        return Ok(SocketAddr::from(default));
+    };
+    std::net::ToSocketAddrs::to_socket_addrs(text.as_str())
+        .ok()
+        .and_then(|mut addrs| addrs.next())
+        .ok_or_else(|| format!("{name}: `{text}` is not an address such as 127.0.0.1:8080"))
+}
+
+/// Reads the four mTLS file settings: all of them, or none for the development CA.
+fn mtls_files() -> Result<Option<MtlsFiles>, String> {
+    const NAMES: [&str; 4] = ["ZT_MTLS_CA", "ZT_MTLS_CRL", "ZT_TLS_CERT", "ZT_TLS_KEY"];
+    let values = NAMES.map(var);
+    if values.iter().all(Option::is_none) {
+        return Ok(None);
+    }
+    let missing: Vec<&str> = NAMES
+        .iter()
+        .zip(&values)
+        .filter(|(_, v)| v.is_none())
+        .map(|(n, _)| *n)
+        .collect();
+    let [Some(ca), Some(crl), Some(cert), Some(key)] = values else {
+        return Err(format!(
+            "{} must be set too: the mTLS files go together (CA bundle, CRLs, server \
+             certificate and key, all PEM); set none of them for a development CA",
+            missing.join(", ")
+        ));
+    };
+    Ok(Some(MtlsFiles {
+        ca: ca.into(),
+        crl: crl.into(),
+        cert: cert.into(),
+        key: key.into(),
+    }))
 }
 
 fn var(name: &str) -> Option<String> {

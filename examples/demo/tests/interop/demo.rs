@@ -24,6 +24,7 @@ impl Demo {
         let mut command = Command::new(env!("CARGO_BIN_EXE_zt-demo"));
         command
             .env("ZT_BIND", "127.0.0.1:0")
+            .env("ZT_TLS_BIND", "127.0.0.1:0")
             .env("ZT_AUTH0_ISSUER", auth0_issuer)
             .env("ZT_AUTH0_AUDIENCE", auth0_audience)
             .env_remove("ZT_OKTA_ISSUER")

@@ -13,6 +13,9 @@ pub enum MtlsError {
     /// more than one.
     #[error("certificate has an unreadable subject alternative name extension")]
     MalformedSubjectAltName,
+    /// A certificate revocation list is not well-formed DER.
+    #[error("a certificate revocation list is not valid DER")]
+    MalformedCrl,
     /// The trust bundle holds no root certificate.
     #[error("the mTLS trust bundle holds no root certificate")]
     NoRoots,

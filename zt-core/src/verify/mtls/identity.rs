@@ -6,7 +6,7 @@ use aws_lc_rs::digest::{digest, SHA256};
 use x509_parser::extensions::GeneralName;
 use x509_parser::prelude::{FromDer, X509Certificate};
 
-use super::MtlsError;
+use super::{CertificateKey, MtlsError};
 
 /// Holds what a verified client certificate says about its holder.
 ///
@@ -26,8 +26,10 @@ pub struct PeerIdentity {
     other_uris: Vec<String>,
     dns_names: Vec<String>,
     subject: String,
+    issuer: String,
     serial: String,
     fingerprint: [u8; 32],
+    key: CertificateKey,
 }
 
 impl PeerIdentity {
@@ -71,8 +73,10 @@ impl PeerIdentity {
             other_uris,
             dns_names,
             subject: cert.subject().to_string(),
+            issuer: cert.issuer().to_string(),
             serial: hex(cert.raw_serial()),
             fingerprint,
+            key: CertificateKey::of(&cert),
         })
     }
 
@@ -131,6 +135,18 @@ impl PeerIdentity {
         &self.subject
     }
 
+    /// Returns the issuer's distinguished name, RFC 4514 style.
+    #[must_use]
+    pub fn issuer(&self) -> &str {
+        &self.issuer
+    }
+
+    /// Returns the issuer and serial that revocation lists name this certificate by.
+    #[must_use]
+    pub fn certificate_key(&self) -> &CertificateKey {
+        &self.key
+    }
+
     /// Returns the serial number as lowercase hex, as written in the certificate.
     #[must_use]
     pub fn serial(&self) -> &str {
@@ -156,13 +172,14 @@ impl fmt::Debug for PeerIdentity {
             .field("spiffe_ids", &self.spiffe_ids)
             .field("dns_names", &self.dns_names)
             .field("subject", &self.subject)
+            .field("issuer", &self.issuer)
             .field("serial", &self.serial)
             .field("fingerprint", &self.fingerprint_hex())
             .finish_non_exhaustive()
     }
 }
 
-fn hex(bytes: &[u8]) -> String {
+pub(super) fn hex(bytes: &[u8]) -> String {
     use std::fmt::Write as _;
 
     bytes.iter().fold(String::new(), |mut out, b| {

@@ -5,6 +5,9 @@
 //! chain, dates, `clientAuth` usage and revocation against a [`TrustBundle`] that can be
 //! replaced while the server runs. After the handshake, [`PeerIdentity::from_der`] reads the
 //! peer's certificate once, and an [`IdentityPolicy`] decides whether that identity may call.
+//! On each request, [`ReloadableClientVerifier::revocation_status`] checks the connection's
+//! certificates against the CRLs in force now, so a revocation reaches connections that
+//! were open before it ([`RevocationIndex`] does the lookup).
 //!
 //! Behind a TLS-terminating proxy (an AWS load balancer, Envoy, any RFC 9440 proxy),
 //! [`ForwardedCertificates`] reads the certificate the proxy forwards in request headers,
@@ -54,22 +57,23 @@
 //!
 //! # Limitations
 //!
-//! This module is the first part of client-certificate support. Not built yet:
-//!
-//! - the `mtls` form of the `#[zero_trust]` attribute;
-//! - the actix-web wiring that hands the peer certificate of a connection to the handler
-//!   check, and the `Principal` built from a [`PeerIdentity`];
-//! - revocation of connections that are already open: a reloaded bundle applies to new
-//!   handshakes only, so a connection opened before a CRL revoked its certificate keeps
-//!   working until it closes;
-//! - renewal: nothing fetches or reloads CRLs or trust bundles on a schedule, and a CRL that
-//!   reaches its next update without being replaced makes every handshake fail;
-//! - OCSP, and CA name hints in the certificate request.
+//! - The actix-web side (settings, reloading from files or secrets, capture of the peer
+//!   certificate per connection, the per-request revocation check) lives in
+//!   `zt_actix::mtls`; this module does not watch files or schedule anything by itself.
+//! - A reloaded bundle applies to new handshakes; for connections that are already open,
+//!   [`ReloadableClientVerifier::revocation_status`] answers from the same bundle, but only
+//!   for revocation: a CA removed from the bundle keeps its open connections until they
+//!   close.
+//! - A CRL that reaches its next update without being replaced makes every handshake fail,
+//!   and every request on open connections too; nothing fetches CRLs from distribution
+//!   points.
+//! - No OCSP, and no CA name hints in the certificate request.
 
 mod error;
 mod identity;
 mod policy;
 pub mod proxy;
+mod revocation;
 mod server;
 
 pub use self::error::MtlsError;
@@ -79,4 +83,5 @@ pub use self::proxy::{
     ForwardedCertificates, ForwardedCertificatesBuilder, ForwardedHeader, ProxyFormat,
     ProxyRefusal, DEFAULT_MAX_HEADER_BYTES,
 };
+pub use self::revocation::{CertificateKey, RevocationIndex, RevocationStatus};
 pub use self::server::{server_config, ReloadableClientVerifier, TrustBundle};

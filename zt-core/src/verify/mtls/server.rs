@@ -14,7 +14,7 @@ use rustls::{
     DigitallySignedStruct, DistinguishedName, RootCertStore, ServerConfig, SignatureScheme,
 };
 
-use super::MtlsError;
+use super::{CertificateKey, MtlsError, RevocationIndex, RevocationStatus};
 
 /// Holds the CA certificates that client certificates must chain to, and the revocation lists
 /// that apply to them.
@@ -57,6 +57,15 @@ impl TrustBundle {
         &self.crls
     }
 
+    /// Builds the rustls verifier and the revocation index for this bundle.
+    fn load(&self) -> Result<Loaded, MtlsError> {
+        let revocations = RevocationIndex::new(&self.crls)?;
+        Ok(Loaded {
+            verifier: self.verifier()?,
+            revocations,
+        })
+    }
+
     /// Builds the rustls verifier for this bundle.
     pub(super) fn verifier(&self) -> Result<Arc<dyn ClientCertVerifier>, MtlsError> {
         if self.roots.is_empty() {
@@ -92,7 +101,8 @@ impl fmt::Debug for TrustBundle {
 ///
 /// Each handshake reads the current bundle without a lock; [`reload`](Self::reload) builds
 /// the new verifier first and swaps only on success, so a bad bundle leaves the old one in
-/// force.
+/// force. [`revocation_status`](Self::revocation_status) answers from the same bundle, so a
+/// server can check a connection that was opened before a CRL changed.
 ///
 /// # Security
 ///
@@ -105,9 +115,16 @@ impl fmt::Debug for TrustBundle {
 /// No CA names are hinted to clients in the certificate request, since the bundle may change
 /// between handshakes; a client with several certificates picks one without a hint. A new
 /// bundle applies to new handshakes only: connections that are already open are not checked
-/// again.
+/// again by the verifier; the server checks them with
+/// [`revocation_status`](Self::revocation_status) on each request.
 pub struct ReloadableClientVerifier {
-    current: ArcSwap<Arc<dyn ClientCertVerifier>>,
+    current: ArcSwap<Loaded>,
+}
+
+/// One trust bundle, ready for handshakes and revocation lookups.
+struct Loaded {
+    verifier: Arc<dyn ClientCertVerifier>,
+    revocations: RevocationIndex,
 }
 
 impl ReloadableClientVerifier {
@@ -116,11 +133,11 @@ impl ReloadableClientVerifier {
     /// # Errors
     ///
     /// Returns [`MtlsError::NoRoots`] or [`MtlsError::NoCrls`] for an incomplete bundle,
-    /// [`MtlsError::BadRoot`] for a root that cannot be parsed, and [`MtlsError::Verifier`]
-    /// for a CRL that cannot be parsed.
+    /// [`MtlsError::BadRoot`] for a root that cannot be parsed, and [`MtlsError::MalformedCrl`]
+    /// or [`MtlsError::Verifier`] for a CRL that cannot be parsed.
     pub fn new(bundle: &TrustBundle) -> Result<Self, MtlsError> {
         Ok(Self {
-            current: ArcSwap::from_pointee(bundle.verifier()?),
+            current: ArcSwap::from_pointee(bundle.load()?),
         })
     }
 
@@ -131,9 +148,33 @@ impl ReloadableClientVerifier {
     /// Returns the same errors as [`ReloadableClientVerifier::new`]; the previous bundle stays
     /// in force.
     pub fn reload(&self, bundle: &TrustBundle) -> Result<(), MtlsError> {
-        let verifier = bundle.verifier()?;
-        self.current.store(Arc::new(verifier));
+        let loaded = bundle.load()?;
+        self.current.store(Arc::new(loaded));
         Ok(())
+    }
+
+    /// Returns what the current bundle's CRLs say about a certificate chain: `Revoked` when
+    /// any certificate is listed, else `Unknown` when any is not covered by a current CRL,
+    /// else `Good`.
+    ///
+    /// This is the per-request check for connections opened before the last reload; the
+    /// chain's signatures and dates were checked in the handshake.
+    #[must_use]
+    pub fn revocation_status<'a>(
+        &self,
+        chain: impl IntoIterator<Item = &'a CertificateKey>,
+        now: UnixTime,
+    ) -> RevocationStatus {
+        let loaded = self.current.load();
+        let mut worst = RevocationStatus::Good;
+        for cert in chain {
+            match loaded.revocations.status(cert, now) {
+                RevocationStatus::Revoked => return RevocationStatus::Revoked,
+                RevocationStatus::Unknown => worst = RevocationStatus::Unknown,
+                _ => {}
+            }
+        }
+        worst
     }
 }
 
@@ -165,6 +206,7 @@ impl ClientCertVerifier for ReloadableClientVerifier {
     ) -> Result<ClientCertVerified, rustls::Error> {
         self.current
             .load()
+            .verifier
             .verify_client_cert(end_entity, intermediates, now)
     }
 
@@ -176,6 +218,7 @@ impl ClientCertVerifier for ReloadableClientVerifier {
     ) -> Result<HandshakeSignatureValid, rustls::Error> {
         self.current
             .load()
+            .verifier
             .verify_tls12_signature(message, cert, dss)
     }
 
@@ -187,11 +230,12 @@ impl ClientCertVerifier for ReloadableClientVerifier {
     ) -> Result<HandshakeSignatureValid, rustls::Error> {
         self.current
             .load()
+            .verifier
             .verify_tls13_signature(message, cert, dss)
     }
 
     fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
-        self.current.load().supported_verify_schemes()
+        self.current.load().verifier.supported_verify_schemes()
     }
 }
 
