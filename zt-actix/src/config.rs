@@ -1,8 +1,11 @@
 //! The application-wide configuration, built and checked once at startup.
 
+use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use zt_core::verify::api_key::KeyRing;
+use zt_core::verify::psk::{PskSettings, PskVerifier};
+use zt_core::Secret;
 use zt_core::{ConfigError, Issuer, OidcVerifier, Provider, Requirement};
 
 use crate::declaration::Declaration;
@@ -38,6 +41,7 @@ struct Inner {
     okta: Option<OidcVerifier>,
     auth0: Option<OidcVerifier>,
     api_keys: Option<Arc<KeyRing>>,
+    psk: BTreeMap<String, PskVerifier>,
     realm: String,
 }
 
@@ -49,6 +53,7 @@ impl ZeroTrust {
             okta: None,
             auth0: None,
             api_keys: None,
+            psk: Vec::new(),
             realm: "api".to_owned(),
         }
     }
@@ -69,6 +74,12 @@ impl ZeroTrust {
         self.inner.api_keys.as_deref()
     }
 
+    /// Returns the verifier of the pre-shared secret routes name `name`, when configured.
+    #[must_use]
+    pub fn psk(&self, name: &str) -> Option<&PskVerifier> {
+        self.inner.psk.get(name)
+    }
+
     /// Tells whether everything `requirement` needs is configured, looking through `any(..)`
     /// and `all(..)`.
     #[must_use]
@@ -77,18 +88,24 @@ impl ZeroTrust {
     }
 
     /// Returns the setting of the first mechanism in `requirement` that is not configured.
-    fn missing_setting(&self, requirement: &Requirement) -> Option<&'static str> {
+    fn missing_setting(&self, requirement: &Requirement) -> Option<String> {
         requirement.leaves().into_iter().find_map(|leaf| {
             let configured = match leaf {
                 Requirement::Anonymous { .. } => true,
                 Requirement::Token { provider, .. } => self.verifier(*provider).is_some(),
                 Requirement::ApiKey { .. } => self.inner.api_keys.is_some(),
+                Requirement::Psk { name } => {
+                    if self.psk(name).is_none() {
+                        return Some(format!("psk(\"{name}\")"));
+                    }
+                    true
+                }
                 _ => false,
             };
             if configured {
                 None
             } else {
-                Some(leaf.setting().unwrap_or("unknown"))
+                Some(leaf.setting().unwrap_or("unknown").to_owned())
             }
         })
     }
@@ -106,6 +123,7 @@ pub struct ZeroTrustBuilder {
     okta: Option<Issuer>,
     auth0: Option<Issuer>,
     api_keys: Option<Arc<KeyRing>>,
+    psk: Vec<(String, Secret, PskSettings)>,
     realm: String,
 }
 
@@ -134,6 +152,29 @@ impl ZeroTrustBuilder {
         self
     }
 
+    /// Accepts requests signed with `secret` on `#[zero_trust(psk = "<name>")]` routes, with
+    /// the default [`PskSettings`].
+    ///
+    /// Refusals challenge with the `ZT-HMAC-SHA256` scheme; see
+    /// [`zt_core::verify::psk`] for the headers a client sends.
+    #[must_use]
+    pub fn psk(self, name: impl Into<String>, secret: Secret) -> Self {
+        self.psk_with(name, secret, PskSettings::default())
+    }
+
+    /// Accepts requests signed with `secret` on `#[zero_trust(psk = "<name>")]` routes, with
+    /// the given window, body limit, replay capacity and bearer mode.
+    #[must_use]
+    pub fn psk_with(
+        mut self,
+        name: impl Into<String>,
+        secret: Secret,
+        settings: PskSettings,
+    ) -> Self {
+        self.psk.push((name.into(), secret, settings));
+        self
+    }
+
     /// Sets the realm named in `WWW-Authenticate` challenges.
     ///
     /// Default `"api"`. Must be printable ASCII; [`ZeroTrustBuilder::build`] refuses others.
@@ -148,7 +189,8 @@ impl ZeroTrustBuilder {
     /// # Errors
     ///
     /// Returns [`ConfigError`] naming the setting when an issuer is malformed or lacks an
-    /// audience, or when a handler anywhere in the binary declares a mechanism that is not
+    /// audience, a pre-shared secret is configured twice, has settings out of range or a
+    /// loaded current version shorter than 32 bytes, or when a handler anywhere in the binary declares a mechanism that is not
     /// configured here (so a missing setting stops the service at startup, not on the first
     /// request).
     pub fn build(self) -> Result<ZeroTrust, ConfigError> {
@@ -167,10 +209,22 @@ impl ZeroTrustBuilder {
             .auth0
             .map(|i| OidcVerifier::new(Provider::Auth0, i))
             .transpose()?;
+        let mut psk = BTreeMap::new();
+        for (name, secret, settings) in self.psk {
+            if psk.contains_key(&name) {
+                return Err(ConfigError::Invalid {
+                    setting: format!("psk(\"{name}\")"),
+                    problem: "configured twice; give each secret one name".to_owned(),
+                });
+            }
+            let verifier = PskVerifier::new(name.clone(), secret, settings)?;
+            psk.insert(name, verifier);
+        }
         let inner = Inner {
             okta,
             auth0,
             api_keys: self.api_keys,
+            psk,
             realm: self.realm,
         };
         let zt = ZeroTrust {

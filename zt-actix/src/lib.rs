@@ -53,12 +53,14 @@ mod decision;
 mod declaration;
 mod guard;
 mod principal;
+mod psk;
 mod rejection;
 
 pub use config::{ZeroTrust, ZeroTrustBuilder};
 pub use declaration::Declaration;
 pub use principal::Principal;
 pub use rejection::Rejection;
+pub use zt_core::verify::psk::PskSettings;
 pub use zt_core::{ConfigError, Issuer, Profile, Provider, Requirement, ScopeRule, Scopes};
 pub use zt_macros::zero_trust;
 

@@ -1,7 +1,8 @@
 //! Test doubles for services protected by Zero Trust: a local OpenID issuer that serves
 //! discovery and a key set on loopback, and builders for the tokens it would issue, valid or
 //! broken in one named way; and a test certificate authority ([`TestCa`]) for client
-//! certificates and revocation lists.
+//! certificates and revocation lists; and requests signed with a pre-shared secret
+//! ([`SignedRequest`]).
 //!
 //! Put this crate in `[dev-dependencies]`. A [`TestIssuer`] imitates Okta, Auth0 or a plain
 //! RFC 9068 server ([`Flavor`]); it runs its own HTTP server on a background thread, so it
@@ -50,6 +51,7 @@ mod issuer;
 mod keys;
 mod logs;
 mod moto;
+mod psk;
 mod token;
 
 pub use api_keys::{key_ring, ring_document, MintedKey};
@@ -59,4 +61,5 @@ pub use issuer::{IssuerBuilder, TestIssuer};
 pub use keys::{KeyAlg, PublicKeyForm, SigningKey};
 pub use logs::LogCapture;
 pub use moto::{sdk_config, Fault, FaultProxy, MotoServer};
+pub use psk::SignedRequest;
 pub use token::{encode_raw, encode_raw_text, TokenBuilder};

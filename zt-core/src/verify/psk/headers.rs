@@ -40,7 +40,10 @@ impl SignedHeaders {
             if count >= MAX_SIGNATURES {
                 return Err(malformed);
             }
-            let (label, value) = item.trim_matches([' ', '\t']).split_once('=').ok_or(malformed)?;
+            let (label, value) = item
+                .trim_matches([' ', '\t'])
+                .split_once('=')
+                .ok_or(malformed)?;
             if label != "v1" {
                 if label.is_empty() || !label.bytes().all(|b| b.is_ascii_alphanumeric()) {
                     return Err(malformed);
@@ -113,7 +116,9 @@ mod tests {
             assert_eq!(parsed.map(|h| h.timestamp()), bad, "{timestamp:?}");
         }
         let too_many = vec![format!("v1={HEX}"); MAX_SIGNATURES + 1].join(",");
-        for signature in ["", "v1=", "v1=abc", "v2=abc", "=abc", HEX, "v 1=x", &too_many] {
+        for signature in [
+            "", "v1=", "v1=abc", "v2=abc", "=abc", HEX, "v 1=x", &too_many,
+        ] {
             let parsed = SignedHeaders::parse("1", signature);
             assert_eq!(parsed.map(|h| h.timestamp()), bad, "{signature:?}");
         }

@@ -254,9 +254,8 @@ impl PskVerifier {
 
         let min = self.settings.min_secret_len;
         let presented = presented.as_bytes();
-        let fits = |value: &SecretValue| {
-            value.expose_bytes().len() >= min && value.ct_eq(presented)
-        };
+        let fits =
+            |value: &SecretValue| value.expose_bytes().len() >= min && value.ct_eq(presented);
         self.secret
             .verify(fits)
             .await
