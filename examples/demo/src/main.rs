@@ -3,8 +3,10 @@
 //! With no settings it starts embedded development issuers (Okta-shaped and Auth0-shaped)
 //! on loopback and prints a ready `curl` command with a fresh token for every route. Set
 //! `ZT_OKTA_ISSUER`/`ZT_OKTA_AUDIENCE` or `ZT_AUTH0_ISSUER`/`ZT_AUTH0_AUDIENCE` to trust a
-//! real provider instead, and `ZT_BIND` to change the address (default 127.0.0.1:8080).
+//! real provider instead, `ZT_BIND` to change the address (default 127.0.0.1:8080), and
+//! `ZT_DEPLOY_HOOK_FILE` to sign deploy hooks with a secret of your own.
 
+mod deploy_hook;
 mod keys;
 mod routes;
 mod settings;
@@ -53,9 +55,12 @@ async fn run() -> Result<(), String> {
 
     let api_keys = keys::ApiKeys::load(settings.api_keys_file).await?;
 
+    let deploy = deploy_hook::DeploySecret::load(settings.deploy_hook_file).await?;
+
     let mut builder = ZeroTrust::builder()
         .realm("zt-demo")
-        .api_keys(api_keys.ring.clone());
+        .api_keys(api_keys.ring.clone())
+        .psk("deploy-hook", deploy.secret.clone());
     if let Some(okta) = okta {
         builder = builder.okta(okta);
     }
@@ -72,6 +77,12 @@ async fn run() -> Result<(), String> {
     let addr = server.addrs().first().copied().unwrap_or(settings.bind);
 
     print_examples(addr, dev_okta.as_ref(), dev_auth0.as_ref(), &api_keys);
+    println!(
+        "  ZT_SECRET_FILE={} bash {} POST {}/hooks/deploy '{{\"ref\":\"main\"}}'",
+        deploy.file.display(),
+        deploy_hook::signing_script(),
+        format_args!("http://{addr}")
+    );
     println!("zt-demo listening on http://{addr}");
     server.run().await.map_err(|e| e.to_string())
 }
@@ -86,6 +97,8 @@ fn with_variable(message: &str) -> String {
         "ZT_AUTH0_AUDIENCE"
     } else if message.starts_with("auth0.") {
         "ZT_AUTH0_ISSUER"
+    } else if message.starts_with("psk(") {
+        "ZT_DEPLOY_HOOK_FILE"
     } else {
         return message.to_owned();
     };

@@ -55,5 +55,6 @@ pub(crate) fn configure(cfg: &mut web::ServiceConfig) {
         .service(employee)
         .service(customer)
         .service(customer_admin)
-        .service(partner_export);
+        .service(partner_export)
+        .route("/hooks/deploy", web::post().to(crate::deploy_hook::deploy));
 }

@@ -12,12 +12,14 @@ pub(crate) struct Settings {
     pub(crate) okta: Option<Issuer>,
     pub(crate) auth0: Option<Issuer>,
     pub(crate) api_keys_file: Option<PathBuf>,
+    pub(crate) deploy_hook_file: Option<PathBuf>,
 }
 
 impl Settings {
     /// Reads `ZT_BIND`, `ZT_OKTA_ISSUER`, `ZT_OKTA_AUDIENCE`, `ZT_AUTH0_ISSUER`,
-    /// `ZT_AUTH0_AUDIENCE` and `ZT_API_KEYS_FILE`; an unset issuer means the embedded
-    /// development issuer, an unset key file one development key.
+    /// `ZT_AUTH0_AUDIENCE`, `ZT_API_KEYS_FILE` and `ZT_DEPLOY_HOOK_FILE`; an unset issuer
+    /// means the embedded development issuer, an unset key file one development key, an unset
+    /// deploy hook file a fresh development secret.
     pub(crate) fn from_env() -> Result<Self, String> {
         let bind = match var("ZT_BIND") {
             None => SocketAddr::from(([127, 0, 0, 1], 8080)),
@@ -31,11 +33,13 @@ impl Settings {
         let okta = issuer("ZT_OKTA_ISSUER", "ZT_OKTA_AUDIENCE", Issuer::okta)?;
         let auth0 = issuer("ZT_AUTH0_ISSUER", "ZT_AUTH0_AUDIENCE", Issuer::auth0)?;
         let api_keys_file = var("ZT_API_KEYS_FILE").map(PathBuf::from);
+        let deploy_hook_file = var("ZT_DEPLOY_HOOK_FILE").map(PathBuf::from);
         Ok(Self {
             bind,
             okta,
             auth0,
             api_keys_file,
+            deploy_hook_file,
         })
     }
 }
