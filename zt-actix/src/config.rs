@@ -190,9 +190,15 @@ impl ZeroTrustBuilder {
     ///
     /// Returns [`ConfigError`] naming the setting when an issuer is malformed or lacks an
     /// audience, a pre-shared secret is configured twice, has settings out of range or a
-    /// loaded current version shorter than 32 bytes, or when a handler anywhere in the binary declares a mechanism that is not
-    /// configured here (so a missing setting stops the service at startup, not on the first
-    /// request).
+    /// loaded current version shorter than 32 bytes, or when a handler anywhere in the binary
+    /// declares a mechanism that is not configured here (so a missing setting stops the
+    /// service at startup, not on the first request).
+    ///
+    /// # Limitations
+    ///
+    /// A pre-shared secret's length can be checked here only when the secret was loaded
+    /// before (`SecretStore::refresh_all().await`); otherwise a too-short version is found on
+    /// the first request, answered 503 (`weak_secret`) and logged at ERROR.
     pub fn build(self) -> Result<ZeroTrust, ConfigError> {
         if self.realm.is_empty() || !self.realm.bytes().all(|b| (0x20..0x7f).contains(&b)) {
             return Err(ConfigError::Invalid {

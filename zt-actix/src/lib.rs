@@ -33,6 +33,10 @@
 //! # }
 //! ```
 //!
+//! Routes that automation calls can require requests signed with a pre-shared secret
+//! (`#[zero_trust(psk = "deploy-hook")]` with [`ZeroTrustBuilder::psk`]); the guard reads
+//! and verifies the body, then hands it to the handler's own extractors.
+//!
 //! # Security
 //!
 //! Refusals follow RFC 6750 (see [`Rejection`]); the body is generic and the precise reason

@@ -20,7 +20,8 @@ use zt_core::Denial;
 /// | cannot verify now | 503 | none; `Retry-After` instead |
 ///
 /// The body names only the error code; the precise reason goes to the decision log. API
-/// key routes answer the same way with the `ApiKey` scheme in the challenge.
+/// key routes answer the same way with the `ApiKey` scheme in the challenge, and pre-shared
+/// secret routes with `ZT-HMAC-SHA256` (plus `Bearer` when that secret's plain mode is on).
 ///
 /// A route whose protection is misconfigured (no [`ZeroTrust`](crate::ZeroTrust) in
 /// `app_data`, or a `Principal` taken without `#[zero_trust]`) is refused with 500: the
