@@ -25,4 +25,12 @@ if ! command -v moto_server >/dev/null 2>&1; then
   command -v moto_server >/dev/null 2>&1 || { echo "moto_server is still not on PATH" >&2; exit 1; }
 fi
 
+# The demo's signing-script test runs bash, openssl and curl.
+if ! command -v openssl >/dev/null 2>&1 || ! command -v curl >/dev/null 2>&1; then
+  echo "installing openssl and curl for the shell signing test"
+  apt-get update -qq && apt-get install -y -qq openssl curl
+fi
+
 cargo test --workspace "$@"
+# zt-client's HTTP client integrations are features; their tests need them on.
+cargo test -p zt-client --all-features "$@"

@@ -1,9 +1,11 @@
 //! The application-wide configuration, built and checked once at startup.
 
+use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use zt_core::verify::api_key::KeyRing;
-use zt_core::{ConfigError, IdentityRule, Issuer, OidcVerifier, Provider, Requirement};
+use zt_core::verify::psk::{PskSettings, PskVerifier};
+use zt_core::{ConfigError, IdentityRule, Issuer, OidcVerifier, Provider, Requirement, Secret};
 
 use crate::declaration::Declaration;
 use crate::mtls::{MtlsSettings, MtlsState};
@@ -40,6 +42,7 @@ struct Inner {
     auth0: Option<OidcVerifier>,
     api_keys: Option<Arc<KeyRing>>,
     mtls: Option<Arc<MtlsState>>,
+    psk: BTreeMap<String, PskVerifier>,
     realm: String,
 }
 
@@ -52,6 +55,7 @@ impl ZeroTrust {
             auth0: None,
             api_keys: None,
             mtls: None,
+            psk: Vec::new(),
             realm: "api".to_owned(),
         }
     }
@@ -115,6 +119,12 @@ impl ZeroTrust {
         self.inner.mtls.as_deref()
     }
 
+    /// Returns the verifier of the pre-shared secret routes name `name`, when configured.
+    #[must_use]
+    pub fn psk(&self, name: &str) -> Option<&PskVerifier> {
+        self.inner.psk.get(name)
+    }
+
     /// Tells whether everything `requirement` needs is configured, looking through `any(..)`
     /// and `all(..)`.
     #[must_use]
@@ -136,6 +146,12 @@ impl ZeroTrust {
                     }
                     (Some(_), _) => true,
                 },
+                Requirement::Psk { name } => {
+                    if self.psk(name).is_none() {
+                        return Some(format!("psk(\"{name}\")"));
+                    }
+                    true
+                }
                 _ => false,
             };
             if configured {
@@ -160,6 +176,7 @@ pub struct ZeroTrustBuilder {
     auth0: Option<Issuer>,
     api_keys: Option<Arc<KeyRing>>,
     mtls: Option<MtlsSettings>,
+    psk: Vec<(String, Secret, PskSettings)>,
     realm: String,
 }
 
@@ -199,6 +216,29 @@ impl ZeroTrustBuilder {
         self
     }
 
+    /// Accepts requests signed with `secret` on `#[zero_trust(psk = "<name>")]` routes, with
+    /// the default [`PskSettings`].
+    ///
+    /// Refusals challenge with the `ZT-HMAC-SHA256` scheme; see
+    /// [`zt_core::verify::psk`] for the headers a client sends.
+    #[must_use]
+    pub fn psk(self, name: impl Into<String>, secret: Secret) -> Self {
+        self.psk_with(name, secret, PskSettings::default())
+    }
+
+    /// Accepts requests signed with `secret` on `#[zero_trust(psk = "<name>")]` routes, with
+    /// the given window, body limit, replay capacity and bearer mode.
+    #[must_use]
+    pub fn psk_with(
+        mut self,
+        name: impl Into<String>,
+        secret: Secret,
+        settings: PskSettings,
+    ) -> Self {
+        self.psk.push((name.into(), secret, settings));
+        self
+    }
+
     /// Sets the realm named in `WWW-Authenticate` challenges.
     ///
     /// Default `"api"`. Must be printable ASCII; [`ZeroTrustBuilder::build`] refuses others.
@@ -214,9 +254,16 @@ impl ZeroTrustBuilder {
     ///
     /// Returns [`ConfigError`] naming the setting when an issuer is malformed or lacks an
     /// audience, when the mTLS material cannot be read or used (naming the file or secret),
-    /// when a handler anywhere in the binary declares a mechanism that is not
-    /// configured here (so a missing setting stops the service at startup, not on the first
-    /// request).
+    /// when a pre-shared secret is configured twice, has settings out of range or a loaded
+    /// current version shorter than 32 bytes, or when a handler anywhere in the binary
+    /// declares a mechanism that is not configured here (so a missing setting stops the
+    /// service at startup, not on the first request).
+    ///
+    /// # Limitations
+    ///
+    /// A pre-shared secret's length can be checked here only when the secret was loaded
+    /// before (`SecretStore::refresh_all().await`); otherwise a too-short version is found on
+    /// the first request, answered 503 (`weak_secret`) and logged at ERROR.
     pub fn build(self) -> Result<ZeroTrust, ConfigError> {
         if self.realm.is_empty() || !self.realm.bytes().all(|b| (0x20..0x7f).contains(&b)) {
             return Err(ConfigError::Invalid {
@@ -237,11 +284,23 @@ impl ZeroTrustBuilder {
             .mtls
             .map(|settings| MtlsState::start(settings, declared_spiffe_rules()))
             .transpose()?;
+        let mut psk = BTreeMap::new();
+        for (name, secret, settings) in self.psk {
+            if psk.contains_key(&name) {
+                return Err(ConfigError::Invalid {
+                    setting: format!("psk(\"{name}\")"),
+                    problem: "configured twice; give each secret one name".to_owned(),
+                });
+            }
+            let verifier = PskVerifier::new(name.clone(), secret, settings)?;
+            psk.insert(name, verifier);
+        }
         let inner = Inner {
             okta,
             auth0,
             api_keys: self.api_keys,
             mtls,
+            psk,
             realm: self.realm,
         };
         let zt = ZeroTrust {

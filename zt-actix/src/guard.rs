@@ -43,7 +43,10 @@ impl<D: Declared> FromRequest for Guard<D> {
     type Error = Rejection;
     type Future = LocalBoxFuture<'static, Result<Self, Rejection>>;
 
-    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        if let Requirement::Psk { .. } = D::REQUIREMENT {
+            crate::psk::divert_body(req, payload);
+        }
         let request = req.clone();
         let decision = async move { decide(&request, &D::REQUIREMENT).await }
             .boxed_local()
@@ -187,7 +190,11 @@ fn evaluate<'a>(
                 mechanism: "mtls",
                 schemes: Vec::new(),
             },
-            Requirement::Psk { .. } => Verdict::unconfigured("psk"),
+            Requirement::Psk { name } => Verdict {
+                result: crate::psk::verify(zt, req, name).await,
+                mechanism: "psk",
+                schemes: crate::psk::schemes(zt, name),
+            },
             // Anonymous is answered before evaluation, and the attribute refuses it inside
             // combinations.
             _ => Verdict::unconfigured("anonymous"),

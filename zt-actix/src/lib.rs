@@ -33,6 +33,10 @@
 //! # }
 //! ```
 //!
+//! Routes that automation calls can require requests signed with a pre-shared secret
+//! (`#[zero_trust(psk = "deploy-hook")]` with [`ZeroTrustBuilder::psk`]); the guard reads
+//! and verifies the body, then hands it to the handler's own extractors.
+//!
 //! # Security
 //!
 //! Refusals follow RFC 6750 (see [`Rejection`]); the body is generic and the precise reason
@@ -56,6 +60,7 @@ mod declaration;
 mod guard;
 pub mod mtls;
 mod principal;
+mod psk;
 mod rejection;
 
 pub use config::{ZeroTrust, ZeroTrustBuilder};
@@ -63,6 +68,7 @@ pub use declaration::Declaration;
 pub use mtls::MtlsSettings;
 pub use principal::Principal;
 pub use rejection::Rejection;
+pub use zt_core::verify::psk::PskSettings;
 pub use zt_core::{
     ConfigError, IdentityRule, Issuer, Profile, Provider, Requirement, ScopeRule, Scopes,
 };

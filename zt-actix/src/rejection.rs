@@ -21,7 +21,8 @@ use zt_core::Denial;
 /// | cannot verify now | 503 | none; `Retry-After` instead |
 ///
 /// The body names only the error code; the precise reason goes to the decision log. API
-/// key routes answer the same way with the `ApiKey` scheme in the challenge.
+/// key routes answer the same way with the `ApiKey` scheme in the challenge, and pre-shared
+/// secret routes with `ZT-HMAC-SHA256` (plus `Bearer` when that secret's plain mode is on).
 ///
 /// Client-certificate routes send no `WWW-Authenticate` header: the credential is presented
 /// in the TLS handshake, not in an HTTP header, and no HTTP authentication scheme exists for

@@ -125,6 +125,22 @@ pub enum Reason {
     MalformedCertificate,
     /// The client certificate's identity is outside the route's rule or policy.
     IdentityNotAllowed,
+    /// The signed request's timestamp is older than the accepted window.
+    StaleTimestamp,
+    /// The signed request's timestamp lies further in the future than the accepted window.
+    FutureTimestamp,
+    /// A signature of this request was already accepted once within its window.
+    ReplayedRequest,
+    /// The signature or timestamp header is not in the documented form.
+    MalformedSignature,
+    /// The request body is larger than the configured limit for signed requests.
+    BodyTooLarge,
+    /// The request body could not be read to the end (the client stopped sending it).
+    UnreadableBody,
+    /// The configured secret is shorter than the minimum length, so it is not used.
+    WeakSecret,
+    /// The replay cache is full, so a new signature cannot be remembered.
+    ReplayCacheFull,
 }
 
 impl Reason {
@@ -170,6 +186,14 @@ impl Reason {
             Self::NoClientCertificate => "no_client_certificate",
             Self::MalformedCertificate => "malformed_certificate",
             Self::IdentityNotAllowed => "identity_not_allowed",
+            Self::StaleTimestamp => "stale_timestamp",
+            Self::FutureTimestamp => "future_timestamp",
+            Self::ReplayedRequest => "replayed_request",
+            Self::MalformedSignature => "malformed_signature",
+            Self::BodyTooLarge => "body_too_large",
+            Self::UnreadableBody => "unreadable_body",
+            Self::WeakSecret => "weak_secret",
+            Self::ReplayCacheFull => "replay_cache_full",
         }
     }
 }

@@ -2,7 +2,8 @@
 //! discovery and a key set on loopback, and builders for the tokens it would issue, valid or
 //! broken in one named way; and a test certificate authority ([`TestCa`]) for client
 //! certificates and revocation lists, with the headers a TLS-terminating proxy would forward
-//! for them ([`ForwardedHeaders`]).
+//! for them ([`ForwardedHeaders`]); and requests signed with a pre-shared secret
+//! ([`SignedRequest`]).
 //!
 //! Put this crate in `[dev-dependencies]`. A [`TestIssuer`] imitates Okta, Auth0 or a plain
 //! RFC 9068 server ([`Flavor`]); it runs its own HTTP server on a background thread, so it
@@ -52,6 +53,7 @@ mod keys;
 mod logs;
 mod moto;
 mod proxy;
+mod psk;
 mod tls;
 mod token;
 
@@ -64,4 +66,5 @@ pub use logs::LogCapture;
 pub use moto::{sdk_config, Fault, FaultProxy, MotoServer};
 pub use proxy::{url_encode, ForwardedHeaders, PROXY_SPIFFE_ID};
 pub use tls::{client_config, HttpsConnection, HttpsResponse, MtlsFiles};
+pub use psk::SignedRequest;
 pub use token::{encode_raw, encode_raw_text, TokenBuilder};

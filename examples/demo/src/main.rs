@@ -3,13 +3,15 @@
 //! With no settings it starts embedded development issuers (Okta-shaped and Auth0-shaped)
 //! on loopback and prints a ready `curl` command with a fresh token for every route. Set
 //! `ZT_OKTA_ISSUER`/`ZT_OKTA_AUDIENCE` or `ZT_AUTH0_ISSUER`/`ZT_AUTH0_AUDIENCE` to trust a
-//! real provider instead, and `ZT_BIND` to change the address (default 127.0.0.1:8080).
+//! real provider instead, `ZT_BIND` to change the address (default 127.0.0.1:8080), and
+//! `ZT_DEPLOY_HOOK_FILE` to sign deploy hooks with a secret of your own.
 //!
 //! A second listener, `ZT_TLS_BIND` (default 127.0.0.1:8443), takes client certificates:
 //! `ZT_MTLS_CA`, `ZT_MTLS_CRL`, `ZT_TLS_CERT` and `ZT_TLS_KEY` name its PEM files; unset, a
 //! development CA and a client certificate are written to a temporary directory and a ready
 //! `curl --cert` command is printed.
 
+mod deploy_hook;
 mod keys;
 mod mtls;
 mod routes;
@@ -61,11 +63,13 @@ async fn run() -> Result<(), String> {
     let api_keys = keys::ApiKeys::load(settings.api_keys_file).await?;
 
     let (mtls, dev_ca) = mtls::settings(settings.mtls)?;
+    let deploy = deploy_hook::DeploySecret::load(settings.deploy_hook_file).await?;
 
     let mut builder = ZeroTrust::builder()
         .realm("zt-demo")
         .api_keys(api_keys.ring.clone())
-        .mtls(mtls);
+        .mtls(mtls)
+        .psk("deploy-hook", deploy.secret.clone());
     if let Some(okta) = okta {
         builder = builder.okta(okta);
     }
@@ -92,6 +96,12 @@ async fn run() -> Result<(), String> {
         .map_err(|e| format!("ZT_TLS_BIND: cannot listen on {tls_addr}: {e}"))?;
 
     print_examples(addr, dev_okta.as_ref(), dev_auth0.as_ref(), &api_keys);
+    println!(
+        "  ZT_SECRET_FILE={} bash {} POST {}/hooks/deploy '{{\"ref\":\"main\"}}'",
+        deploy.file.display(),
+        deploy_hook::signing_script(),
+        format_args!("http://{addr}")
+    );
     print_mtls_example(tls_addr, dev_ca.as_ref());
     println!("zt-demo listening on https://{tls_addr} (client certificates)");
     println!("zt-demo listening on http://{addr}");
@@ -116,6 +126,8 @@ fn with_variable(message: &str) -> String {
         "ZT_TLS_CERT"
     } else if message.starts_with("mtls server key file") {
         "ZT_TLS_KEY"
+    } else if message.starts_with("psk(") {
+        "ZT_DEPLOY_HOOK_FILE"
     } else {
         return message.to_owned();
     };

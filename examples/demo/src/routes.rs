@@ -80,5 +80,6 @@ pub(crate) fn configure(cfg: &mut web::ServiceConfig) {
         .service(customer)
         .service(customer_admin)
         .service(partner_export)
-        .service(internal_billing);
+        .service(internal_billing)
+        .route("/hooks/deploy", web::post().to(crate::deploy_hook::deploy));
 }

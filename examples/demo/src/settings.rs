@@ -14,6 +14,7 @@ pub(crate) struct Settings {
     pub(crate) api_keys_file: Option<PathBuf>,
     pub(crate) tls_bind: SocketAddr,
     pub(crate) mtls: Option<MtlsFiles>,
+    pub(crate) deploy_hook_file: Option<PathBuf>,
 }
 
 /// The PEM files of `ZT_MTLS_CA`, `ZT_MTLS_CRL`, `ZT_TLS_CERT` and `ZT_TLS_KEY`.
@@ -27,15 +28,17 @@ pub(crate) struct MtlsFiles {
 
 impl Settings {
     /// Reads `ZT_BIND`, `ZT_OKTA_ISSUER`, `ZT_OKTA_AUDIENCE`, `ZT_AUTH0_ISSUER`,
-    /// `ZT_AUTH0_AUDIENCE`, `ZT_API_KEYS_FILE`, `ZT_TLS_BIND` and the four mTLS files; an
-    /// unset issuer means the embedded development issuer, an unset key file one development
-    /// key, unset mTLS files a development CA.
+    /// `ZT_AUTH0_AUDIENCE`, `ZT_API_KEYS_FILE`, `ZT_DEPLOY_HOOK_FILE`, `ZT_TLS_BIND` and the
+    /// four mTLS files; an unset issuer means the embedded development issuer, an unset key
+    /// file one development key, an unset deploy hook file a fresh development secret, unset
+    /// mTLS files a development CA.
     pub(crate) fn from_env() -> Result<Self, String> {
         let bind = address("ZT_BIND", ([127, 0, 0, 1], 8080))?;
         let tls_bind = address("ZT_TLS_BIND", ([127, 0, 0, 1], 8443))?;
         let okta = issuer("ZT_OKTA_ISSUER", "ZT_OKTA_AUDIENCE", Issuer::okta)?;
         let auth0 = issuer("ZT_AUTH0_ISSUER", "ZT_AUTH0_AUDIENCE", Issuer::auth0)?;
         let api_keys_file = var("ZT_API_KEYS_FILE").map(PathBuf::from);
+        let deploy_hook_file = var("ZT_DEPLOY_HOOK_FILE").map(PathBuf::from);
         Ok(Self {
             bind,
             okta,
@@ -43,6 +46,7 @@ impl Settings {
             api_keys_file,
             tls_bind,
             mtls: mtls_files()?,
+            deploy_hook_file,
         })
     }
 }

@@ -7,6 +7,7 @@ use crate::{Denial, Principal};
 pub mod api_key;
 pub mod mtls;
 pub mod oidc;
+pub mod psk;
 
 /// Turns a presented credential into a verified [`Principal`] or a [`Denial`].
 ///

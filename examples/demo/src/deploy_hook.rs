@@ -1,0 +1,105 @@
+//! The deploy hook: a route for automation that signs its requests with a pre-shared secret.
+
+use std::io::Write as _;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use actix_web::{web, HttpResponse};
+use serde_json::json;
+use zt_actix::__private::{Declaration, Declared, Guard};
+use zt_actix::{Principal, Requirement};
+use zt_core::secret::{FileSource, Refresher, SecretPolicy, SecretStore};
+use zt_core::Secret;
+
+/// Marks the deploy hook's requirement.
+// expands like #[zero_trust(psk = "deploy-hook")]
+pub(crate) struct DeployHook;
+
+impl Declared for DeployHook {
+    const REQUIREMENT: Requirement = Requirement::Psk {
+        name: "deploy-hook",
+    };
+}
+
+zt_actix::__private::inventory::submit! {
+    Declaration::new(module_path!(), "deploy", DeployHook::REQUIREMENT)
+}
+
+/// Starts a deployment of the `ref` named in the signed JSON body.
+pub(crate) async fn deploy(
+    _guard: Guard<DeployHook>,
+    who: Principal,
+    body: web::Json<serde_json::Value>,
+) -> HttpResponse {
+    let git_ref = body.get("ref").and_then(|r| r.as_str()).unwrap_or("main");
+    HttpResponse::Ok().json(json!({
+        "route": "deploy hook",
+        "deploying": git_ref,
+        "subject": who.subject(),
+        "issuer": who.issuer(),
+    }))
+}
+
+/// The deploy hook's secret, with what keeps it fresh.
+pub(crate) struct DeploySecret {
+    pub(crate) secret: Secret,
+    /// The file holding the secret, for the printed signing command.
+    pub(crate) file: PathBuf,
+    _refresh: (SecretStore, Refresher),
+}
+
+impl DeploySecret {
+    /// Follows the secret file at `path`, or writes a fresh development secret (32 random
+    /// bytes, hex encoded) to a private file in the temporary directory when `path` is `None`.
+    pub(crate) async fn load(path: Option<PathBuf>) -> Result<Self, String> {
+        let setting = |e: &dyn std::fmt::Display| format!("ZT_DEPLOY_HOOK_FILE: {e}");
+        let file = match path {
+            Some(path) => path,
+            None => write_development_secret().map_err(|e| setting(&e))?,
+        };
+        let source = FileSource::new(&file).map_err(|e| setting(&e))?;
+        let policy = SecretPolicy::default()
+            .refresh_interval(Duration::from_secs(2))
+            .jitter(Duration::from_millis(200));
+        let store = SecretStore::builder()
+            .secret_with_policy("deploy-hook", source, policy)
+            .build()
+            .map_err(|e| setting(&e))?;
+        store.refresh_all().await.map_err(|e| setting(&e))?;
+        let secret = store.secret("deploy-hook").map_err(|e| setting(&e))?;
+        let refresher = store.spawn_refresher();
+        Ok(Self {
+            secret,
+            file,
+            _refresh: (store, refresher),
+        })
+    }
+}
+
+fn write_development_secret() -> Result<PathBuf, String> {
+    let mut bytes = [0_u8; 32];
+    aws_lc_rs::rand::fill(&mut bytes).map_err(|_| "no random bytes available".to_owned())?;
+    let path = std::env::temp_dir().join(format!("zt-demo-deploy-hook-{}", std::process::id()));
+    write_private(&path, hex::encode(bytes).as_bytes()).map_err(|e| {
+        format!(
+            "cannot write the development secret {}: {e}",
+            path.display()
+        )
+    })?;
+    Ok(path)
+}
+
+/// Writes `contents` to a new file readable by its owner only.
+fn write_private(path: &Path, contents: &[u8]) -> std::io::Result<()> {
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    let mut file = options.open(path)?;
+    file.write_all(contents)
+}
+
+/// Returns the path of the signing script shipped with the demo.
+pub(crate) fn signing_script() -> &'static str {
+    concat!(env!("CARGO_MANIFEST_DIR"), "/sign.sh")
+}
