@@ -12,7 +12,6 @@ use crate::RotateError;
 
 /// A secret to check: `secretsmanager:ID` or `ssm:NAME`, as `zt keys --ring` takes.
 #[derive(Debug, Clone, PartialEq, Eq)]
-#[non_exhaustive]
 pub enum Target {
     /// A Secrets Manager secret, by name or ARN.
     SecretsManager(String),
