@@ -51,6 +51,10 @@ pub(crate) struct RotateArgs {
     /// The rotation's version id (the event's ClientRequestToken).
     #[arg(long, requires = "step")]
     token: Option<String>,
+    /// Asks Secrets Manager to run the secret's rotation function (RotateSecret) instead of
+    /// taking the steps here; only such rotations update the date `zt secrets check` reads.
+    #[arg(long, conflicts_with_all = ["step", "token"])]
+    via_service: bool,
     /// The kind of secret when it has no `zt:kind` tag.
     #[arg(long)]
     kind: Option<KindArg>,
@@ -110,7 +114,13 @@ fn rotate(args: &RotateArgs) -> Result<(), String> {
                 if let Some(kind) = kind {
                     rotation = rotation.default_kind(kind);
                 }
-                if let (Some(step), Some(token)) = (args.step, &args.token) {
+                if args.via_service {
+                    let version = rotation.start_service_rotation(id).await.map_err(failed)?;
+                    eprintln!(
+                        "{described}: Secrets Manager is rotating it to version {version}; the \
+                         rotation function's logs tell the outcome"
+                    );
+                } else if let (Some(step), Some(token)) = (args.step, &args.token) {
                     let step = match step {
                         StepArg::Create => Step::Create,
                         StepArg::Set => Step::Set,
@@ -125,10 +135,10 @@ fn rotate(args: &RotateArgs) -> Result<(), String> {
                 }
             }
             Target::Parameter(name) => {
-                if args.step.is_some() {
+                if args.step.is_some() || args.via_service {
                     return Err(format!(
-                        "--step: {described} is a parameter, rotated in one go; steps are \
-                         for Secrets Manager"
+                        "--step, --via-service: {described} is a parameter, rotated here in \
+                         one go; those options are for Secrets Manager"
                     ));
                 }
                 let mut rotation = ParameterRotation::new(&aws);

@@ -41,7 +41,7 @@ struct Aws {
 
 async fn aws() -> Aws {
     let moto = MotoServer::start().expect("moto_server is needed for these tests");
-    let config = moto.sdk_config().await;
+    let config = patient(moto.sdk_config().await);
     Aws {
         secrets: aws_sdk_secretsmanager::Client::new(&config),
         parameters: aws_sdk_ssm::Client::new(&config),
@@ -251,7 +251,7 @@ async fn check_names_each_violation_and_exits_1() {
         "AWS-managed key aws/secretsmanager",
         "no resource policy",
         "not enabled",
-        "never rotated",
+        "never rotated by Secrets Manager",
     ] {
         assert!(text.contains(needle), "{needle}: {text}");
     }
@@ -368,4 +368,14 @@ async fn a_check_that_cannot_be_made_is_an_error_not_a_violation() {
         "{}",
         stderr(&out)
     );
+}
+
+/// Gives calls 30 seconds: moto loads a service's data on its first call, which takes more
+/// than the testkit's 5 seconds when several servers start at once on a busy machine.
+fn patient(config: aws_config::SdkConfig) -> aws_config::SdkConfig {
+    let timeouts = aws_config::timeout::TimeoutConfig::builder()
+        .connect_timeout(std::time::Duration::from_secs(2))
+        .operation_timeout(std::time::Duration::from_secs(30))
+        .build();
+    config.to_builder().timeout_config(timeouts).build()
 }

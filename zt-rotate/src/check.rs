@@ -264,7 +264,11 @@ impl PolicyCheck {
     ) -> Finding {
         let now = self.now.unwrap_or_else(SystemTime::now);
         let Some(last) = last else {
-            return fail("recent-rotation", "never rotated");
+            return fail(
+                "recent-rotation",
+                "never rotated by Secrets Manager; start one with RotateSecret (zt secrets \
+                 rotate --via-service)",
+            );
         };
         let age = now.duration_since(last).unwrap_or_default();
         match (interval, next) {
@@ -332,7 +336,7 @@ impl PolicyCheck {
         }
         let current = versions
             .iter()
-            .find(|v| v.labels().iter().any(|l| *l == self.current_label))
+            .find(|v| v.labels().contains(&self.current_label))
             .or_else(|| versions.iter().max_by_key(|v| v.version()))
             .ok_or_else(|| RotateError::value(format!("parameter {name}"), "it has no version"))?;
 

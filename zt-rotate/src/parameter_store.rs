@@ -121,7 +121,7 @@ impl ParameterRotation {
         let history = self.history(name).await?;
         let current = history
             .iter()
-            .find(|v| v.labels().iter().any(|l| *l == self.current_label))
+            .find(|v| v.labels().contains(&self.current_label))
             .or_else(|| history.iter().max_by_key(|v| v.version()))
             .ok_or_else(|| RotateError::value(format!("parameter {name}"), "it has no version"))?;
         if current.r#type() != Some(&ParameterType::SecureString) {

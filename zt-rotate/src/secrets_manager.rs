@@ -243,6 +243,38 @@ impl SecretsManagerRotation {
         Ok(token)
     }
 
+    /// Asks Secrets Manager to rotate `secret_id` now with the rotation function configured
+    /// on it (`RotateSecret`), and returns the new version id. The service runs the four
+    /// steps and records the rotation date that the policy check reads, which a rotation
+    /// driven by [`SecretsManagerRotation::rotate_now`] does not.
+    ///
+    /// # Errors
+    ///
+    /// Returns [`RotateError::Setting`] when no rotation function is configured on the
+    /// secret, or an AWS error when the call fails. The outcome of the steps themselves is
+    /// in the function's logs, not here: the service runs them after answering.
+    pub async fn start_service_rotation(&self, secret_id: &str) -> Result<String, RotateError> {
+        let meta = self.describe(secret_id).await?;
+        if meta.rotation_lambda_arn().is_none_or(str::is_empty) {
+            return Err(RotateError::Setting {
+                setting: "RotationLambdaARN",
+                problem: format!(
+                    "secret {secret_id} has no rotation function; deploy one (the \
+                     rotation-lambda example) and enable rotation with it"
+                ),
+            });
+        }
+        let output = self
+            .client
+            .rotate_secret()
+            .secret_id(secret_id)
+            .rotate_immediately(true)
+            .send()
+            .await
+            .map_err(|e| RotateError::aws("RotateSecret", secret_id, &e))?;
+        Ok(output.version_id.unwrap_or_default())
+    }
+
     async fn describe(&self, secret_id: &str) -> Result<DescribeSecretOutput, RotateError> {
         self.client
             .describe_secret()
