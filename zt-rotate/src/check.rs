@@ -120,8 +120,8 @@ impl Report {
 /// # Limitations
 ///
 /// The resource policy is checked for presence only: what it grants is not judged. RAM
-/// sharing of parameters is not checked (the emulator the tests use does not model RAM
-/// associations for SSM parameters, so the check could not be tested). Parameter Store has no
+/// sharing of parameters is not checked (the emulator the tests use refuses to share SSM
+/// parameters through RAM, so the check could not be tested). Parameter Store has no
 /// rotation schedule to read; a maximum age stands in for it.
 #[derive(Debug, Clone)]
 pub struct PolicyCheck {
