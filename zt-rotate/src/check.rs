@@ -506,6 +506,45 @@ mod tests {
         assert_eq!(rate_interval("rate(x days)"), None);
     }
 
+    fn checker(now: SystemTime) -> PolicyCheck {
+        let config = aws_config::SdkConfig::builder()
+            .behavior_version(aws_config::BehaviorVersion::latest())
+            .build();
+        PolicyCheck::new(&config).at(now)
+    }
+
+    #[test]
+    fn a_cron_schedule_is_judged_by_the_next_rotation_date() {
+        let now = SystemTime::now();
+        let day = Duration::from_secs(DAY);
+        let last = Some(now - 40 * day);
+        let check = checker(now);
+
+        let on_time = check.recent_rotation(last, Some(now + day), None);
+        assert!(on_time.passed, "{}", on_time.detail);
+        let in_grace = check.recent_rotation(last, Some(now - day / 2), None);
+        assert!(in_grace.passed, "{}", in_grace.detail);
+        let overdue = check.recent_rotation(last, Some(now - 3 * day), None);
+        assert!(!overdue.passed);
+        assert!(
+            overdue.detail.contains("3 days overdue"),
+            "{}",
+            overdue.detail
+        );
+        let unknown = check.recent_rotation(last, None, None);
+        assert!(
+            !unknown.passed && unknown.detail.contains("no schedule"),
+            "{}",
+            unknown.detail
+        );
+        let never = check.recent_rotation(None, Some(now + day), Some(30 * day));
+        assert!(
+            !never.passed && never.detail.contains("never rotated"),
+            "{}",
+            never.detail
+        );
+    }
+
     #[test]
     fn targets_take_the_zt_keys_forms() {
         assert_eq!(

@@ -229,6 +229,11 @@ async fn each_step_of_a_psk_rotation_follows_the_contract() {
         pending,
         "repeats change nothing"
     );
+    assert!(
+        logs.text().contains("rotation step done"),
+        "{}",
+        logs.text()
+    );
     logs.assert_free_of(first);
     logs.assert_free_of(&pending);
 }
