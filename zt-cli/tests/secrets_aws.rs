@@ -41,7 +41,7 @@ struct Aws {
 
 async fn aws() -> Aws {
     let moto = MotoServer::start().expect("moto_server is needed for these tests");
-    let config = patient(moto.sdk_config().await);
+    let config = patient(&moto.sdk_config().await);
     Aws {
         secrets: aws_sdk_secretsmanager::Client::new(&config),
         parameters: aws_sdk_ssm::Client::new(&config),
@@ -372,7 +372,7 @@ async fn a_check_that_cannot_be_made_is_an_error_not_a_violation() {
 
 /// Gives calls 30 seconds: moto loads a service's data on its first call, which takes more
 /// than the testkit's 5 seconds when several servers start at once on a busy machine.
-fn patient(config: aws_config::SdkConfig) -> aws_config::SdkConfig {
+fn patient(config: &aws_config::SdkConfig) -> aws_config::SdkConfig {
     let timeouts = aws_config::timeout::TimeoutConfig::builder()
         .connect_timeout(std::time::Duration::from_secs(2))
         .operation_timeout(std::time::Duration::from_secs(30))

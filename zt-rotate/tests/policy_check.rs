@@ -13,7 +13,7 @@ const DAY: Duration = Duration::from_secs(24 * 3600);
 #[tokio::test(flavor = "multi_thread")]
 async fn a_rotation_older_than_the_schedule_and_grace_is_a_violation() {
     let moto = MotoServer::start().expect("moto_server is needed for these tests");
-    let config = patient(moto.sdk_config().await);
+    let config = patient(&moto.sdk_config().await);
     let secrets = aws_sdk_secretsmanager::Client::new(&config);
     secrets
         .create_secret()
@@ -71,7 +71,7 @@ async fn a_rotation_older_than_the_schedule_and_grace_is_a_violation() {
 
 /// Gives calls 30 seconds: moto loads a service's data on its first call, which takes more
 /// than the testkit's 5 seconds when several servers start at once on a busy machine.
-fn patient(config: aws_config::SdkConfig) -> aws_config::SdkConfig {
+fn patient(config: &aws_config::SdkConfig) -> aws_config::SdkConfig {
     let timeouts = aws_config::timeout::TimeoutConfig::builder()
         .connect_timeout(std::time::Duration::from_secs(2))
         .operation_timeout(std::time::Duration::from_secs(30))
