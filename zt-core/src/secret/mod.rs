@@ -49,7 +49,8 @@
 //! # Limitations
 //!
 //! Rotation itself (creating and testing new values, the Secrets Manager rotation function)
-//! is not part of this module; it reads whatever the rotation left in the source.
+//! is not part of this module, which reads whatever the rotation left in the source; the
+//! `zt-rotate` crate does the rotating.
 
 #[cfg(feature = "aws")]
 mod aws;
