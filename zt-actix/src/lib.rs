@@ -51,14 +51,20 @@ mod config;
 mod credential;
 mod decision;
 mod declaration;
+mod gate;
 mod guard;
 mod principal;
 mod rejection;
+pub mod route;
+mod routes;
+pub mod test;
 
 pub use config::{ZeroTrust, ZeroTrustBuilder};
 pub use declaration::Declaration;
+pub use gate::{Gate, GateService, UndeclaredRoutes};
 pub use principal::Principal;
 pub use rejection::Rejection;
+pub use routes::{RouteEntry, RouteInventory};
 pub use zt_core::{ConfigError, Issuer, Profile, Provider, Requirement, ScopeRule, Scopes};
 pub use zt_macros::zero_trust;
 
