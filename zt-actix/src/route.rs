@@ -18,10 +18,10 @@ pub(crate) const MARK_PREFIX: &str = "zt::declared ";
 static MARKED: Mutex<BTreeMap<String, Marked>> = Mutex::new(BTreeMap::new());
 
 /// What a route built here serves and requires.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 pub(crate) struct Marked {
     pub(crate) requirement: Requirement,
-    pub(crate) handler: &'static str,
+    pub(crate) handler: String,
 }
 
 /// Returns what the route marked `name` requires, when this module built it.
@@ -29,7 +29,7 @@ pub(crate) fn marked(name: &str) -> Option<(Method, Marked)> {
     let rest = name.strip_prefix(MARK_PREFIX)?;
     let method = rest.split(' ').next()?.parse().ok()?;
     let map = MARKED.lock().unwrap_or_else(PoisonError::into_inner);
-    map.get(name).map(|m| (method, *m))
+    map.get(name).map(|m| (method, m.clone()))
 }
 
 /// Names the argument lists of `#[zero_trust]` handlers, whose first parameter is the guard.
@@ -116,11 +116,10 @@ where
     web::method(method).guard(Mark(name)).to(handler)
 }
 
-/// Returns the handler name encoded in a marker's type name (`__zt_requirement_<name>`).
-fn handler_name<D: 'static>() -> &'static str {
-    let full = std::any::type_name::<D>();
-    let last = full.rsplit("::").next().unwrap_or(full);
-    last.strip_prefix("__zt_requirement_").unwrap_or(last)
+/// Returns `module::handler` from a marker's type name, which `#[zero_trust]` makes
+/// `module::__zt_requirement_<handler>`.
+fn handler_name<D: 'static>() -> String {
+    std::any::type_name::<D>().replace("::__zt_requirement_", "::")
 }
 
 macro_rules! method_fn {

@@ -426,7 +426,7 @@ fn entry(
     for guard in &item.guards {
         if let Some((method, mark)) = marked(guard) {
             let protection = Protection {
-                handler: mark.handler.to_owned(),
+                handler: mark.handler,
                 requirement: mark.requirement,
             };
             claim(&mut declared, &mut conflicts, method, protection);
