@@ -63,12 +63,25 @@ async fn run() -> Result<(), String> {
         builder = builder.auth0(auth0);
     }
     let zt = builder.build().map_err(|e| with_variable(&e.to_string()))?;
+    let zt_check = zt.clone();
 
-    let server =
-        HttpServer::new(move || App::new().app_data(zt.clone()).configure(routes::configure))
-            .workers(2)
-            .bind(settings.bind)
-            .map_err(|e| format!("ZT_BIND: cannot listen on {}: {e}", settings.bind))?;
+    let app = move || {
+        App::new()
+            .app_data(zt.clone())
+            .wrap(zt.gate())
+            .configure(routes::configure)
+    };
+    // Refuses to start when a route has no #[zero_trust] declaration.
+    let inventory = zt_check
+        .check_routes(app())
+        .await
+        .map_err(|e| e.to_string())?;
+    println!("{inventory}");
+
+    let server = HttpServer::new(app)
+        .workers(2)
+        .bind(settings.bind)
+        .map_err(|e| format!("ZT_BIND: cannot listen on {}: {e}", settings.bind))?;
     let addr = server.addrs().first().copied().unwrap_or(settings.bind);
 
     print_examples(addr, dev_okta.as_ref(), dev_auth0.as_ref(), &api_keys);
@@ -128,6 +141,12 @@ fn print_examples(
             .expires_in(Duration::from_secs(3600))
             .sign();
         println!("  curl -i -H 'Authorization: Bearer {token}' {base}/employee");
+        let operator = okta
+            .token()
+            .scopes(&["routes:read"])
+            .expires_in(Duration::from_secs(3600))
+            .sign();
+        println!("  curl -i -H 'Authorization: Bearer {operator}' {base}/admin/routes");
     }
     if let Some(DevIssuer(auth0)) = auth0 {
         let reader = auth0
