@@ -25,7 +25,12 @@
 //! let zt = ZeroTrust::builder()
 //!     .auth0(Issuer::auth0("https://tenant.eu.auth0.com/").audience("https://api.example.com"))
 //!     .build()?;
-//! HttpServer::new(move || App::new().app_data(zt.clone()).service(orders).service(health))
+//! let app = {
+//!     let zt = zt.clone();
+//!     move || App::new().app_data(zt.clone()).wrap(zt.gate()).service(orders).service(health)
+//! };
+//! zt.check_routes(app()).await?; // refuses to start when a route has no declaration
+//! HttpServer::new(app)
 //!     .bind(("127.0.0.1", 8080))?
 //!     .run()
 //!     .await?;
@@ -40,10 +45,19 @@
 //! Verification that cannot happen (issuer unreachable, nothing cached) answers 503 with
 //! `Retry-After`, never 200.
 //!
+//! # Metrics
+//!
+//! Recorded through the `metrics` facade (install any recorder; names are stable):
+//! `zt_decisions_total{mechanism, outcome, reason}`, a counter with one increment per
+//! decision (the gate's own refusals count under mechanism `gate`), and
+//! `zt_verification_seconds{mechanism, outcome}`, a histogram of the time spent verifying a
+//! credential. zt-core adds key set fetches, secret refreshes, fallbacks and key ring
+//! updates (see `zt_core::metrics`).
+//!
 //! # Limitations
 //!
-//! Only handlers that carry the attribute are protected; a gate that refuses unannotated
-//! routes is not available yet. When verification has to wait for a key fetch, an
+//! Routes without the attribute are refused only behind the [`Gate`]
+//! (`App::wrap(zt.gate())`), which covers the registrations listed there. When verification has to wait for a key fetch, an
 //! extractor of the handler that fails on its own (a malformed path, say) may answer before
 //! the guard does; the handler still never runs.
 

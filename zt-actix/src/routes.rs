@@ -597,3 +597,30 @@ where
         std::future::ready(Err(actix_web::error::ErrorNotFound("route probe")))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn method_guards_and_any_of_methods_are_recognised() {
+        assert!(is_method_guard("GET"));
+        assert!(is_method_guard("PURGE"));
+        assert!(is_method_guard("AnyGuard(GET, HEAD)"));
+        assert!(!is_method_guard("AnyGuard(GET, Header(x))"));
+        assert!(!is_method_guard("Not(GET)"));
+        assert!(!is_method_guard("AllGuard(GET, POST)"));
+        assert!(!is_method_guard("actix_web::guard::fn_guard"));
+    }
+
+    #[test]
+    fn requirements_are_described_in_the_attribute_syntax() {
+        const NESTED: Requirement = Requirement::Any(&[
+            Requirement::ApiKey {
+                scopes: ScopeRule::NONE,
+            },
+            Requirement::All(&[Requirement::Psk { name: "hook" }]),
+        ]);
+        assert_eq!(describe(&NESTED), "any(api_key, all(psk = \"hook\"))");
+    }
+}

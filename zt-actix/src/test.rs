@@ -9,17 +9,17 @@ use crate::routes::RouteInventory;
 /// Fails the test, naming each route of `app` that no `#[zero_trust]` declaration covers.
 ///
 /// ```
-/// use actix_web::{get, App, HttpResponse};
-/// use zt_actix::zero_trust;
+/// use actix_web::{App, HttpResponse};
+/// use zt_actix::{route, zero_trust};
 ///
 /// #[zero_trust(anonymous, reason = "load balancer health probe")]
-/// #[get("/health")]
 /// async fn health() -> HttpResponse {
 ///     HttpResponse::Ok().finish()
 /// }
 ///
 /// # actix_web::rt::System::new().block_on(async {
-/// zt_actix::test::assert_all_routes_declared(App::new().service(health)).await;
+/// let app = App::new().route("/health", route::get(health));
+/// zt_actix::test::assert_all_routes_declared(app).await;
 /// # });
 /// ```
 ///
