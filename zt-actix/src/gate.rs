@@ -40,8 +40,9 @@ pub enum UndeclaredRoutes {
 /// - all of them declared: the request goes on, and the handler's own guard decides;
 /// - one of them undeclared: 403 `{"error":"forbidden"}` and an ERROR event (target
 ///   `zt::decision`, reason `undeclared_route`) naming the route;
-/// - the path exists with other methods only: 405; no route at all: 404. The gate answers
-///   these itself, so a default service never runs.
+/// - the path exists with other methods only: 405; no route at all, or only routes that
+///   an earlier scope with the same prefix shadows: 404. The gate answers these itself, so
+///   a default service never runs.
 ///
 /// A route counts as declared when its handler carries `#[zero_trust]` and is registered
 /// by a route attribute (`#[get("/x")]` and the others, in `App::service`, `web::scope`,
@@ -156,9 +157,20 @@ where
             return answer(req, StatusCode::INTERNAL_SERVER_ERROR, "server_error");
         }
 
+        // Match the path exactly as actix-web's router will: percent-decoded where it
+        // decodes, so an encoded character cannot steer the request past the gate.
         let method = req.method().clone();
-        let route = match table.route(&method, req.path()) {
-            Routing::Declared(entry) => entry.path.clone(),
+        let path = req.match_info().as_str();
+        // actix-web's resource map follows its routing order: a scope whose prefix matches
+        // takes the request even when none of its routes does. Nothing found there means the
+        // router would end in a default service, whatever the table says.
+        let reachable = req.request().resource_map().match_pattern(path).is_some();
+        let route = match table.route(&method, path) {
+            Routing::Declared(entry) if reachable => entry.path.clone(),
+            Routing::Declared(_) => {
+                decision::no_route(req.request(), "no_route");
+                return answer(req, StatusCode::NOT_FOUND, "not_found");
+            }
             Routing::Undeclared(entry) => {
                 decision::undeclared(req.request(), &entry.path);
                 return answer(req, StatusCode::FORBIDDEN, "forbidden");

@@ -360,3 +360,45 @@ async fn a_route_that_runs_without_its_guard_is_withheld_and_then_refused() {
         "the first request ran; later ones must not"
     );
 }
+
+/// Declared: any file by name. Undeclared: one specific file, registered first.
+struct File;
+impl Declared for File {
+    const REQUIREMENT: Requirement = Requirement::Anonymous {
+        reason: "public files",
+    };
+}
+inventory::submit! {
+    Declaration::new(module_path!(), "file", File::REQUIREMENT).with_route(&["GET"], "/files/{name}")
+}
+#[get("/files/{name}")]
+async fn file(_g: Guard<File>, runs: web::Data<Runs>) -> HttpResponse {
+    runs.hit();
+    HttpResponse::Ok().body("file")
+}
+
+#[actix_web::test]
+async fn percent_encoding_does_not_steer_a_request_past_the_gate() {
+    let (zt, _) = config(UndeclaredRoutes::Forbid);
+    let runs = web::Data::new(Runs::default());
+    let app = test::init_service(
+        App::new()
+            .app_data(zt.clone())
+            .app_data(runs.clone())
+            .wrap(zt.gate())
+            .service(web::scope("/files").route("/admin", web::get().to(unguarded)))
+            .service(file),
+    )
+    .await;
+
+    for uri in ["/files/admin", "/files/%61dmin", "/files/%61%64%6d%69%6e"] {
+        assert_eq!(status_of!(&app, "GET", uri), StatusCode::FORBIDDEN, "{uri}");
+    }
+    // The scope registered first takes every /files/.. path, so the declared route is
+    // never reached and the default service would answer: the gate answers 404 itself.
+    assert_eq!(
+        status_of!(&app, "GET", "/files/report"),
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(runs.count(), 0, "a handler ran");
+}
