@@ -32,7 +32,10 @@ pub enum UndeclaredRoutes {
 
 /// Refuses, before any handler code runs, every request whose route is not proven declared.
 ///
-/// Wrap the whole app with it, outermost: `App::new().app_data(zt.clone()).wrap(zt.gate())`.
+/// Wrap the whole app with it, before any other `wrap`:
+/// `App::new().app_data(zt.clone()).wrap(zt.gate()).wrap(Logger::default())`. It then sits
+/// innermost and sees the path and method the router will see, after any middleware that
+/// rewrites them (such as `NormalizePath`).
 ///
 /// For each request the gate finds every route that may serve its method and path, from
 /// actix-web's route introspection and the `#[zero_trust]` declarations of the program:
