@@ -1,7 +1,11 @@
 //! The application-wide configuration, built and checked once at startup.
 
-use std::collections::BTreeMap;
-use std::sync::Arc;
+use std::collections::{BTreeMap, BTreeSet};
+use std::sync::{Arc, Mutex, PoisonError};
+
+use actix_web::body::MessageBody;
+use actix_web::dev::{ServiceFactory, ServiceRequest, ServiceResponse};
+use actix_web::{App, Error};
 
 use zt_core::verify::api_key::KeyRing;
 use zt_core::verify::psk::{PskSettings, PskVerifier};
@@ -9,6 +13,8 @@ use zt_core::{ConfigError, IdentityRule, Issuer, OidcVerifier, Provider, Require
 
 use crate::declaration::Declaration;
 use crate::mtls::{MtlsSettings, MtlsState};
+use crate::gate::UndeclaredRoutes;
+use crate::routes::RouteInventory;
 
 /// Holds the verifiers an application trusts; put a clone in `App::app_data`.
 ///
@@ -44,6 +50,9 @@ struct Inner {
     mtls: Option<Arc<MtlsState>>,
     psk: BTreeMap<String, PskVerifier>,
     realm: String,
+    undeclared_routes: UndeclaredRoutes,
+    /// Routes (method, path) the gate caught running without their guard.
+    tripped: Mutex<BTreeSet<(String, String)>>,
 }
 
 impl ZeroTrust {
@@ -57,6 +66,7 @@ impl ZeroTrust {
             mtls: None,
             psk: Vec::new(),
             realm: "api".to_owned(),
+            undeclared_routes: UndeclaredRoutes::default(),
         }
     }
 
@@ -167,6 +177,94 @@ impl ZeroTrust {
     pub fn realm(&self) -> &str {
         &self.inner.realm
     }
+
+    /// Returns what the gate does with undeclared routes.
+    #[must_use]
+    pub fn undeclared_routes(&self) -> UndeclaredRoutes {
+        self.inner.undeclared_routes
+    }
+
+    /// Lists the routes of `app` and, by default, refuses an app with undeclared ones.
+    ///
+    /// Call it at startup on the app the server will serve, before `HttpServer::new`:
+    ///
+    /// ```no_run
+    /// use actix_web::{App, HttpServer};
+    /// use zt_actix::ZeroTrust;
+    ///
+    /// # async fn run(zt: ZeroTrust) -> Result<(), Box<dyn std::error::Error>> {
+    /// let app = {
+    ///     let zt = zt.clone();
+    ///     move || App::new().app_data(zt.clone()).wrap(zt.gate())
+    /// };
+    /// let routes = zt.check_routes(app()).await?; // names every undeclared route
+    /// println!("{routes}");
+    /// HttpServer::new(app).bind(("127.0.0.1", 8080))?.run().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// Returns [`ConfigError::Invalid`] with setting `undeclared_routes` naming each route
+    /// no `#[zero_trust]` declaration covers, unless the setting is
+    /// [`UndeclaredRoutes::Forbid`]; and with setting `routes` when the app cannot be built.
+    pub async fn check_routes<T, B>(&self, app: App<T>) -> Result<RouteInventory, ConfigError>
+    where
+        T: ServiceFactory<
+                ServiceRequest,
+                Config = (),
+                Response = ServiceResponse<B>,
+                Error = Error,
+                InitError = (),
+            > + 'static,
+        B: MessageBody + 'static,
+    {
+        let inventory = RouteInventory::of(app).await?;
+        let undeclared: Vec<String> = inventory
+            .undeclared()
+            .map(|r| {
+                format!(
+                    "{} {} ({})",
+                    r.method,
+                    r.path,
+                    r.problem.as_deref().unwrap_or("")
+                )
+            })
+            .collect();
+        if undeclared.is_empty() || self.undeclared_routes() == UndeclaredRoutes::Forbid {
+            return Ok(inventory);
+        }
+        Err(ConfigError::Invalid {
+            setting: "undeclared_routes".to_owned(),
+            problem: format!(
+                "every route needs a #[zero_trust] declaration (anonymous ones too, with a \
+                 reason); these have none: {}; declare them, or set \
+                 undeclared_routes(UndeclaredRoutes::Forbid) to start and answer them with 403",
+                undeclared.join("; ")
+            ),
+        })
+    }
+
+    /// Tells whether the gate caught `method` on `route` running without its guard.
+    pub(crate) fn is_tripped(&self, method: &str, route: &str) -> bool {
+        let tripped = self
+            .inner
+            .tripped
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        tripped.contains(&(method.to_owned(), route.to_owned()))
+    }
+
+    /// Refuses `method` on `route` from now on.
+    pub(crate) fn trip(&self, method: &str, route: &str) {
+        let mut tripped = self
+            .inner
+            .tripped
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        tripped.insert((method.to_owned(), route.to_owned()));
+    }
 }
 
 /// Collects settings for [`ZeroTrust`]; [`ZeroTrustBuilder::build`] checks them all.
@@ -178,6 +276,7 @@ pub struct ZeroTrustBuilder {
     mtls: Option<MtlsSettings>,
     psk: Vec<(String, Secret, PskSettings)>,
     realm: String,
+    undeclared_routes: UndeclaredRoutes,
 }
 
 impl ZeroTrustBuilder {
@@ -248,6 +347,18 @@ impl ZeroTrustBuilder {
         self
     }
 
+    /// Chooses what the gate and [`ZeroTrust::check_routes`] do with routes that carry no
+    /// `#[zero_trust]` declaration.
+    ///
+    /// Default [`UndeclaredRoutes::RefuseToStart`]: a route nobody declared is a gap in the
+    /// policy, so the check fails and names it. [`UndeclaredRoutes::Forbid`] starts anyway
+    /// and answers those routes with 403; both never run an undeclared handler.
+    #[must_use]
+    pub fn undeclared_routes(mut self, choice: UndeclaredRoutes) -> Self {
+        self.undeclared_routes = choice;
+        self
+    }
+
     /// Checks every setting and every handler declaration in the program.
     ///
     /// # Errors
@@ -302,6 +413,8 @@ impl ZeroTrustBuilder {
             mtls,
             psk,
             realm: self.realm,
+            undeclared_routes: self.undeclared_routes,
+            tripped: Mutex::new(BTreeSet::new()),
         };
         let zt = ZeroTrust {
             inner: Arc::new(inner),

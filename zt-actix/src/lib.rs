@@ -25,7 +25,12 @@
 //! let zt = ZeroTrust::builder()
 //!     .auth0(Issuer::auth0("https://tenant.eu.auth0.com/").audience("https://api.example.com"))
 //!     .build()?;
-//! HttpServer::new(move || App::new().app_data(zt.clone()).service(orders).service(health))
+//! let app = {
+//!     let zt = zt.clone();
+//!     move || App::new().app_data(zt.clone()).wrap(zt.gate()).service(orders).service(health)
+//! };
+//! zt.check_routes(app()).await?; // refuses to start when a route has no declaration
+//! HttpServer::new(app)
 //!     .bind(("127.0.0.1", 8080))?
 //!     .run()
 //!     .await?;
@@ -44,30 +49,45 @@
 //! Verification that cannot happen (issuer unreachable, nothing cached) answers 503 with
 //! `Retry-After`, never 200.
 //!
+//! # Metrics
+//!
+//! Recorded through the `metrics` facade (install any recorder; names are stable):
+//! `zt_decisions_total{mechanism, outcome, reason}`, a counter with one increment per
+//! decision (the gate's own refusals count under mechanism `gate`), and
+//! `zt_verification_seconds{mechanism, outcome}`, a histogram of the time spent verifying a
+//! credential. zt-core adds key set fetches, secret refreshes, fallbacks and key ring
+//! updates (see `zt_core::metrics`).
+//!
 //! # Limitations
 //!
-//! Only handlers that carry the attribute are protected; a gate that refuses unannotated
-//! routes is not available yet. Client certificates are taken on a TLS listener this
-//! service terminates ([`mtls`]); certificates forwarded by a proxy are not read yet, and
-//! the TLS listener requires a certificate on every connection. When verification has to
-//! wait for a key fetch, an extractor of the handler that fails on its own (a malformed
-//! path, say) may answer before the guard does; the handler still never runs.
+//! Routes without the attribute are refused only behind the [`Gate`]
+//! (`App::wrap(zt.gate())`), which covers the registrations listed there. Client
+//! certificates are taken on a TLS listener this service terminates ([`mtls`]), which
+//! requires a certificate on every connection. When verification has to wait for a key
+//! fetch, an extractor of the handler that fails on its own (a malformed path, say) may
+//! answer before the guard does; the handler still never runs.
 
 mod config;
 mod credential;
 mod decision;
 mod declaration;
+mod gate;
 mod guard;
 pub mod mtls;
 mod principal;
 mod psk;
 mod rejection;
+pub mod route;
+mod routes;
+pub mod test;
 
 pub use config::{ZeroTrust, ZeroTrustBuilder};
 pub use declaration::Declaration;
+pub use gate::{Gate, GateService, UndeclaredRoutes};
 pub use mtls::MtlsSettings;
 pub use principal::Principal;
 pub use rejection::Rejection;
+pub use routes::{RouteEntry, RouteInventory};
 pub use zt_core::verify::psk::PskSettings;
 pub use zt_core::{
     ConfigError, IdentityRule, Issuer, Profile, Provider, Requirement, ScopeRule, Scopes,

@@ -12,6 +12,7 @@
 
 mod denial;
 mod error;
+pub mod metrics;
 mod principal;
 mod requirement;
 mod scope;

@@ -6,28 +6,13 @@ use std::time::Duration;
 
 use actix_web::{web, HttpResponse};
 use serde_json::json;
-use zt_actix::__private::{Declaration, Declared, Guard};
-use zt_actix::{Principal, Requirement};
+use zt_actix::{zero_trust, Principal};
 use zt_core::secret::{FileSource, Refresher, SecretPolicy, SecretStore};
 use zt_core::Secret;
 
-/// Marks the deploy hook's requirement.
-// expands like #[zero_trust(psk = "deploy-hook")]
-pub(crate) struct DeployHook;
-
-impl Declared for DeployHook {
-    const REQUIREMENT: Requirement = Requirement::Psk {
-        name: "deploy-hook",
-    };
-}
-
-zt_actix::__private::inventory::submit! {
-    Declaration::new(module_path!(), "deploy", DeployHook::REQUIREMENT)
-}
-
 /// Starts a deployment of the `ref` named in the signed JSON body.
+#[zero_trust(psk = "deploy-hook")]
 pub(crate) async fn deploy(
-    _guard: Guard<DeployHook>,
     who: Principal,
     body: web::Json<serde_json::Value>,
 ) -> HttpResponse {

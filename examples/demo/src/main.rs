@@ -84,12 +84,26 @@ async fn run() -> Result<(), String> {
         .map_err(|e| format!("ZT_TLS_BIND: cannot listen on {}: {e}", settings.tls_bind))?;
     let tls_addr = tls_listener.local_addr().map_err(|e| e.to_string())?;
 
-    let server =
-        HttpServer::new(move || App::new().app_data(zt.clone()).configure(routes::configure))
-            .workers(2)
-            .on_connect(capture_peer_certificate)
-            .bind(settings.bind)
-            .map_err(|e| format!("ZT_BIND: cannot listen on {}: {e}", settings.bind))?;
+    let zt_check = zt.clone();
+
+    let app = move || {
+        App::new()
+            .app_data(zt.clone())
+            .wrap(zt.gate())
+            .configure(routes::configure)
+    };
+    // Refuses to start when a route has no #[zero_trust] declaration.
+    let inventory = zt_check
+        .check_routes(app())
+        .await
+        .map_err(|e| e.to_string())?;
+    println!("{inventory}");
+
+    let server = HttpServer::new(app)
+        .workers(2)
+        .on_connect(capture_peer_certificate)
+        .bind(settings.bind)
+        .map_err(|e| format!("ZT_BIND: cannot listen on {}: {e}", settings.bind))?;
     let addr = server.addrs().first().copied().unwrap_or(settings.bind);
     let server = server
         .listen_rustls_0_23(tls_listener, tls)
@@ -170,6 +184,12 @@ fn print_examples(
             .expires_in(Duration::from_secs(3600))
             .sign();
         println!("  curl -i -H 'Authorization: Bearer {token}' {base}/employee");
+        let operator = okta
+            .token()
+            .scopes(&["routes:read"])
+            .expires_in(Duration::from_secs(3600))
+            .sign();
+        println!("  curl -i -H 'Authorization: Bearer {operator}' {base}/admin/routes");
     }
     if let Some(DevIssuer(auth0)) = auth0 {
         let reader = auth0

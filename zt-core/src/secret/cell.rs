@@ -390,6 +390,12 @@ impl Cell {
             .as_ref()
             .is_none_or(|old| !old.same_ids(&versions));
         let id = |v: Option<&SecretVersion>| v.map(|v| v.id().to_owned());
+        metrics::counter!(
+            crate::metrics::SECRET_REFRESHES,
+            "secret" => self.name.to_string(),
+            "outcome" => "ok",
+        )
+        .increment(1);
         if changed {
             Counters::bump(&self.counters.version_changes);
             tracing::info!(
@@ -457,6 +463,12 @@ impl Cell {
         let backoff_ms = u64::try_from(backoff.as_millis()).unwrap_or(u64::MAX);
         self.backoff_ms.store(backoff_ms, Ordering::Relaxed);
         Counters::bump(&self.counters.refresh_failures);
+        metrics::counter!(
+            crate::metrics::SECRET_REFRESHES,
+            "secret" => self.name.to_string(),
+            "outcome" => "error",
+        )
+        .increment(1);
         self.counters
             .consecutive_failures
             .store(u64::from(state.failures), Ordering::Relaxed);

@@ -116,6 +116,11 @@ impl SecretClient {
                 return;
             };
             Counters::bump(&self.secret.cell.counters.fallbacks);
+            metrics::counter!(
+                crate::metrics::SECRET_FALLBACKS,
+                "secret" => self.secret.name().to_owned(),
+            )
+            .increment(1);
             tracing::warn!(
                 target: "zt::secrets",
                 secret = self.secret.name(),

@@ -225,6 +225,12 @@ impl KeyRing {
                 match RingDocument::from_json(current.value().expose_bytes()) {
                     Ok(doc) => {
                         ring.replace(&doc);
+                        metrics::counter!(
+                            crate::metrics::KEY_RING_UPDATES,
+                            "secret" => secret.name().to_owned(),
+                            "outcome" => "ok",
+                        )
+                        .increment(1);
                         tracing::info!(
                             target: "zt::secrets",
                             secret = secret.name(),
@@ -233,13 +239,21 @@ impl KeyRing {
                             "key ring updated"
                         );
                     }
-                    Err(error) => tracing::warn!(
-                        target: "zt::secrets",
-                        secret = secret.name(),
-                        version = current.id(),
-                        %error,
-                        "key ring version refused; the previous ring stays in force"
-                    ),
+                    Err(error) => {
+                        metrics::counter!(
+                            crate::metrics::KEY_RING_UPDATES,
+                            "secret" => secret.name().to_owned(),
+                            "outcome" => "refused",
+                        )
+                        .increment(1);
+                        tracing::warn!(
+                            target: "zt::secrets",
+                            secret = secret.name(),
+                            version = current.id(),
+                            %error,
+                            "key ring version refused; the previous ring stays in force"
+                        );
+                    }
                 }
             }
         });

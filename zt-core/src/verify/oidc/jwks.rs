@@ -161,6 +161,12 @@ impl KeyCache {
 
         match outcome {
             Ok(set) => {
+                metrics::counter!(
+                    crate::metrics::KEY_SET_FETCHES,
+                    "issuer" => self.issuer.url.to_string(),
+                    "outcome" => "ok",
+                )
+                .increment(1);
                 tracing::debug!(
                     target: "zt::keys",
                     issuer = %self.issuer.url,
@@ -171,6 +177,12 @@ impl KeyCache {
             }
             Err(error) => {
                 self.jwks_uri.store(None);
+                metrics::counter!(
+                    crate::metrics::KEY_SET_FETCHES,
+                    "issuer" => self.issuer.url.to_string(),
+                    "outcome" => "error",
+                )
+                .increment(1);
                 tracing::warn!(
                     target: "zt::keys",
                     issuer = %self.issuer.url,
