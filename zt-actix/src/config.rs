@@ -12,8 +12,8 @@ use zt_core::verify::psk::{PskSettings, PskVerifier};
 use zt_core::{ConfigError, IdentityRule, Issuer, OidcVerifier, Provider, Requirement, Secret};
 
 use crate::declaration::Declaration;
-use crate::mtls::{MtlsSettings, MtlsState};
 use crate::gate::UndeclaredRoutes;
+use crate::mtls::{MtlsSettings, MtlsState};
 use crate::routes::RouteInventory;
 
 /// Holds the verifiers an application trusts; put a clone in `App::app_data`.

@@ -45,6 +45,7 @@ fn guarded(requirement: &Requirement, mut handler: ItemFn) -> TokenStream {
     let marker = format_ident!("__zt_requirement_{}", name, span = Span::call_site());
     let name = LitStr::new(&name.to_string(), Span::call_site());
     let value = requirement_value(requirement);
+    let declarations = declarations(&handler, &marker, &name);
 
     // Mixed-site hygiene keeps the parameter from clashing with any name the body uses; the
     // leading underscore keeps it from being reported as unused.
@@ -63,16 +64,84 @@ fn guarded(requirement: &Requirement, mut handler: ItemFn) -> TokenStream {
             const REQUIREMENT: ::zt_actix::__private::Requirement = #value;
         }
 
-        ::zt_actix::__private::inventory::submit! {
-            ::zt_actix::__private::Declaration::new(
-                ::core::module_path!(),
-                #name,
-                <#marker as ::zt_actix::__private::Declared>::REQUIREMENT,
-            )
-        }
+        #declarations
 
         #handler
     }
+}
+
+/// Emits the handler's declarations: one per actix route attribute written below
+/// `#[zero_trust]` (recording its methods and path, so the gate can recognise the resource
+/// actix builds from it), or one without a route when there is none.
+fn declarations(handler: &ItemFn, marker: &Ident, name: &LitStr) -> TokenStream {
+    let declaration = quote! {
+        ::zt_actix::__private::Declaration::new(
+            ::core::module_path!(),
+            #name,
+            <#marker as ::zt_actix::__private::Declared>::REQUIREMENT,
+        )
+    };
+    let routes: Vec<(Vec<String>, LitStr)> = handler.attrs.iter().filter_map(route_of).collect();
+    if routes.is_empty() {
+        return quote!(::zt_actix::__private::inventory::submit! { #declaration });
+    }
+    routes
+        .into_iter()
+        .map(|(methods, path)| {
+            quote! {
+                ::zt_actix::__private::inventory::submit! {
+                    #declaration.with_route(&[#(#methods),*], #path)
+                }
+            }
+        })
+        .collect()
+}
+
+/// Reads the methods and path of an actix-web route attribute (`#[get("/x")]` and the other
+/// methods, `#[route("/x", method = "GET", method = "POST")]`); `None` for other attributes
+/// and for route attributes whose path is not a string literal.
+fn route_of(attr: &syn::Attribute) -> Option<(Vec<String>, LitStr)> {
+    const METHODS: [&str; 9] = [
+        "get", "post", "put", "delete", "head", "connect", "options", "trace", "patch",
+    ];
+    let syn::Meta::List(list) = &attr.meta else {
+        return None;
+    };
+    let kind = list.path.segments.last()?.ident.to_string();
+    let args = list
+        .parse_args_with(syn::punctuated::Punctuated::<syn::Expr, syn::Token![,]>::parse_terminated)
+        .ok()?;
+    let mut args = args.into_iter();
+    let syn::Expr::Lit(syn::ExprLit {
+        lit: syn::Lit::Str(path),
+        ..
+    }) = args.next()?
+    else {
+        return None;
+    };
+    if METHODS.contains(&kind.as_str()) {
+        return Some((vec![kind.to_uppercase()], path));
+    }
+    if kind != "route" {
+        return None;
+    }
+    let methods = args
+        .filter_map(|arg| match arg {
+            syn::Expr::Assign(assign) => {
+                let is_method =
+                    matches!(&*assign.left, syn::Expr::Path(p) if p.path.is_ident("method"));
+                match &*assign.right {
+                    syn::Expr::Lit(syn::ExprLit {
+                        lit: syn::Lit::Str(method),
+                        ..
+                    }) if is_method => Some(method.value().to_uppercase()),
+                    _ => None,
+                }
+            }
+            _ => None,
+        })
+        .collect();
+    Some((methods, path))
 }
 
 /// Writes `requirement` as a constant expression of the runtime `Requirement` type.
@@ -172,7 +241,7 @@ mod tests {
                     ::core::module_path!(),
                     "list",
                     <__zt_requirement_list as ::zt_actix::__private::Declared>::REQUIREMENT,
-                )
+                ).with_route(&["GET"], "/orders")
             }
 
             /// Lists orders.
@@ -250,6 +319,26 @@ mod tests {
             mtls.contains("IdentityRule :: Policy (\"batch\")"),
             "{mtls}"
         );
+    }
+
+    #[test]
+    fn route_attributes_below_are_recorded_with_their_methods() {
+        let output = zero_trust(
+            quote!(okta),
+            quote! {
+                #[actix_web::route("/items", method = "GET", method = "post")]
+                #[doc = "not a route"]
+                async fn items() {}
+            },
+        )
+        .to_string();
+        assert!(
+            output.contains(". with_route (& [\"GET\" , \"POST\"] , \"/items\")"),
+            "{output}"
+        );
+
+        let output = zero_trust(quote!(okta), quote! { async fn plain() {} }).to_string();
+        assert!(!output.contains("with_route"), "{output}");
     }
 
     #[test]

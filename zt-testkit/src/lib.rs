@@ -65,6 +65,6 @@ pub use keys::{KeyAlg, PublicKeyForm, SigningKey};
 pub use logs::LogCapture;
 pub use moto::{sdk_config, Fault, FaultProxy, MotoServer};
 pub use proxy::{url_encode, ForwardedHeaders, PROXY_SPIFFE_ID};
-pub use tls::{client_config, HttpsConnection, HttpsResponse, MtlsFiles};
 pub use psk::SignedRequest;
+pub use tls::{client_config, HttpsConnection, HttpsResponse, MtlsFiles};
 pub use token::{encode_raw, encode_raw_text, TokenBuilder};

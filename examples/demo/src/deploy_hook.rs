@@ -12,10 +12,7 @@ use zt_core::Secret;
 
 /// Starts a deployment of the `ref` named in the signed JSON body.
 #[zero_trust(psk = "deploy-hook")]
-pub(crate) async fn deploy(
-    who: Principal,
-    body: web::Json<serde_json::Value>,
-) -> HttpResponse {
+pub(crate) async fn deploy(who: Principal, body: web::Json<serde_json::Value>) -> HttpResponse {
     let git_ref = body.get("ref").and_then(|r| r.as_str()).unwrap_or("main");
     HttpResponse::Ok().json(json!({
         "route": "deploy hook",

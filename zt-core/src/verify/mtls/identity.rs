@@ -83,7 +83,7 @@ impl PeerIdentity {
     /// Builds an identity from names a proxy reported without the certificate behind them.
     ///
     /// Only the explicitly insecure URI-only mode of forwarded certificates uses this: nothing
-    /// here was verified, the serial is empty and the fingerprint is the one the proxy stated
+    /// here was verified, the issuer and serial are empty (so no revocation list covers it) and the fingerprint is the one the proxy stated
     /// (zero when it stated none).
     pub(super) fn unverified(
         uris: Vec<String>,
@@ -97,8 +97,10 @@ impl PeerIdentity {
             other_uris,
             dns_names,
             subject,
+            issuer: String::new(),
             serial: String::new(),
             fingerprint,
+            key: CertificateKey::unknown(),
         }
     }
 

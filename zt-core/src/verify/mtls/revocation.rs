@@ -35,6 +35,14 @@ impl CertificateKey {
         Ok(Self::of(&cert))
     }
 
+    /// A key no certificate has: no revocation list covers it.
+    pub(super) fn unknown() -> Self {
+        Self {
+            issuer: Vec::new(),
+            serial: Vec::new(),
+        }
+    }
+
     pub(super) fn of(cert: &X509Certificate<'_>) -> Self {
         Self {
             issuer: cert.issuer().as_raw().to_vec(),
