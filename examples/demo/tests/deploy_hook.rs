@@ -68,7 +68,7 @@ async fn the_printed_shell_command_signs_a_request_the_demo_accepts() {
 
     let other = printed
         .replace(secret_file.to_str().unwrap(), wrong_file.to_str().unwrap())
-        .replace("main", "release");
+        .replace(r#"{"ref":"main"}"#, r#"{"ref":"release"}"#);
     let answer = run(&other);
     assert!(answer.starts_with("HTTP/1.1 401"), "{answer}");
     assert!(
