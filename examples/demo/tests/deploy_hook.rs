@@ -51,6 +51,7 @@ async fn the_printed_shell_command_signs_a_request_the_demo_accepts() {
     let mut command = Command::new(env!("CARGO_BIN_EXE_zt-demo"));
     command
         .env("ZT_BIND", "127.0.0.1:0")
+        .env("ZT_TLS_BIND", "127.0.0.1:0")
         .env("ZT_DEPLOY_HOOK_FILE", &secret_file)
         .env("RUST_LOG", "debug");
     let mut demo = Process::spawn("zt-demo", command).unwrap();

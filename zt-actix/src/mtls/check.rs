@@ -1,8 +1,10 @@
 //! The per-request check of `Requirement::Mtls`: the connection's certificate against the
 //! revocation state in force now, then the route's identity rule.
 
+use std::net::{IpAddr, Ipv4Addr};
 use std::sync::Arc;
 
+use actix_web::http::header::HeaderValue;
 use actix_web::HttpRequest;
 use rustls_pki_types::UnixTime;
 use zt_core::verify::mtls::{PeerIdentity, RevocationStatus};
@@ -20,11 +22,22 @@ pub(crate) fn verify(
 ) -> Result<Arc<Principal>, Option<Denial>> {
     let state = state.ok_or(None)?;
 
-    // Where the identity comes from. Today: the TLS connection this service terminated.
-    // Proxy mode plugs in here: when forwarded-certificate settings are configured, take the
-    // identity from `ForwardedCertificates::identify(peer_ip, &|name| header bytes)` instead
-    // (refusing with `InvalidCredential` on a `ProxyRefusal`), and check the revocation of
-    // `identity.certificate_key()` below in the same way.
+    // Forwarded headers first: present from a peer that is not a trusted proxy, they are a
+    // forgery and refused even when the connection carries a certificate of its own.
+    if let Some(forwarded) = &state.forwarded {
+        let peer_ip = req
+            .peer_addr()
+            .map_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED), |addr| addr.ip());
+        let headers = req.headers();
+        let header = |name: &str| headers.get(name).map(HeaderValue::as_bytes);
+        match forwarded.identify(peer_ip, &header) {
+            // `identify` has just checked the chain against the CRLs in force.
+            Ok(Some(identity)) => return admit(state, &identity, rule),
+            Ok(None) => {}
+            Err(refusal) => return Err(Some(refusal.denial())),
+        }
+    }
+
     let Some(peer) = req.conn_data::<PeerCertificate>() else {
         return Err(Some(Denial::Missing));
     };
@@ -52,6 +65,15 @@ pub(crate) fn authorize<'a>(
         _ => return Err(Some(Denial::InvalidCredential(Reason::RevocationUnknown))),
     }
 
+    admit(state, identity, rule)
+}
+
+/// Checks the identity rule and builds the principal.
+fn admit(
+    state: &MtlsState,
+    identity: &PeerIdentity,
+    rule: IdentityRule,
+) -> Result<Arc<Principal>, Option<Denial>> {
     if !state.allows(rule, identity) {
         return Err(Some(Denial::Forbidden(Reason::IdentityNotAllowed)));
     }

@@ -19,8 +19,8 @@ use super::settings::MaterialSource;
 pub(crate) struct RawMaterial {
     ca: Piece,
     crls: Vec<Piece>,
-    cert: Piece,
-    key: Piece,
+    /// The server's certificate chain and key, when it terminates TLS.
+    server: Option<(Piece, Piece)>,
 }
 
 struct Piece {
@@ -31,26 +31,26 @@ struct Piece {
 /// The parsed material, ready to install.
 pub(crate) struct Material {
     pub(crate) bundle: TrustBundle,
-    pub(crate) server: CertifiedKey,
+    pub(crate) server: Option<CertifiedKey>,
 }
 
 impl MaterialSource {
     /// Reads every piece; nothing is parsed yet.
     pub(crate) fn read(&self) -> Result<RawMaterial, ConfigError> {
         match self {
-            Self::Files {
-                ca,
-                crls,
-                cert,
-                key,
-            } => Ok(RawMaterial {
+            Self::Files { ca, crls, server } => Ok(RawMaterial {
                 ca: file("mtls CA file", ca)?,
                 crls: crls
                     .iter()
                     .map(|p| file("mtls CRL file", p))
                     .collect::<Result<_, _>>()?,
-                cert: file("mtls server certificate file", cert)?,
-                key: file("mtls server key file", key)?,
+                server: match server {
+                    Some((cert, key)) => Some((
+                        file("mtls server certificate file", cert)?,
+                        file("mtls server key file", key)?,
+                    )),
+                    None => None,
+                },
             }),
             Self::Secrets {
                 ca,
@@ -60,8 +60,10 @@ impl MaterialSource {
             } => Ok(RawMaterial {
                 ca: secret("mtls CA secret", ca)?,
                 crls: vec![secret("mtls CRL secret", crls)?],
-                cert: secret("mtls server certificate secret", cert)?,
-                key: secret("mtls server key secret", key)?,
+                server: Some((
+                    secret("mtls server certificate secret", cert)?,
+                    secret("mtls server key secret", key)?,
+                )),
             }),
         }
     }
@@ -107,8 +109,9 @@ impl RawMaterial {
     }
 
     fn pieces(&self) -> impl Iterator<Item = &Piece> {
-        [&self.ca, &self.cert, &self.key]
-            .into_iter()
+        let server = self.server.iter().flat_map(|(cert, key)| [cert, key]);
+        std::iter::once(&self.ca)
+            .chain(server)
             .chain(self.crls.iter())
     }
 
@@ -122,32 +125,47 @@ impl RawMaterial {
             bundle = crls(piece)?.into_iter().fold(bundle, TrustBundle::crl);
         }
 
-        let chain = certificates(&self.cert)?;
-        let key = PrivateKeyDer::from_pem_slice(&self.key.bytes).map_err(|_| {
+        let server = match &self.server {
+            Some((cert, key)) => Some(server_certificate(cert, key, provider)?),
+            None => None,
+        };
+        Ok(Material { bundle, server })
+    }
+}
+
+/// Parses the server's certificate chain and private key, and checks they belong together.
+fn server_certificate(
+    cert: &Piece,
+    key: &Piece,
+    provider: &CryptoProvider,
+) -> Result<CertifiedKey, ConfigError> {
+    let chain = certificates(cert)?;
+    let key_der = PrivateKeyDer::from_pem_slice(&key.bytes).map_err(|_| {
+        invalid(
+            key.setting.clone(),
+            "holds no PEM private key (PKCS#8, PKCS#1 or SEC1)".to_owned(),
+        )
+    })?;
+    let signing_key = provider
+        .key_provider
+        .load_private_key(key_der)
+        .map_err(|_| {
             invalid(
-                self.key.setting.clone(),
-                "holds no PEM private key (PKCS#8, PKCS#1 or SEC1)".to_owned(),
-            )
-        })?;
-        let signing_key = provider.key_provider.load_private_key(key).map_err(|_| {
-            invalid(
-                self.key.setting.clone(),
+                key.setting.clone(),
                 "holds a private key of a kind or algorithm that cannot be used".to_owned(),
             )
         })?;
-        let server = CertifiedKey::new(chain, signing_key);
-        match server.keys_match() {
-            Ok(()) | Err(rustls::Error::InconsistentKeys(InconsistentKeys::Unknown)) => {}
-            Err(e) => {
-                return Err(invalid(
-                    self.cert.setting.clone(),
-                    format!("does not match the server key ({e}); check that they belong together"),
-                ));
-            }
+    let server = CertifiedKey::new(chain, signing_key);
+    match server.keys_match() {
+        Ok(()) | Err(rustls::Error::InconsistentKeys(InconsistentKeys::Unknown)) => {}
+        Err(e) => {
+            return Err(invalid(
+                cert.setting.clone(),
+                format!("does not match the server key ({e}); check that they belong together"),
+            ));
         }
-
-        Ok(Material { bundle, server })
     }
+    Ok(server)
 }
 
 fn certificates(piece: &Piece) -> Result<Vec<CertificateDer<'static>>, ConfigError> {

@@ -38,6 +38,12 @@
 //!   A certificate no current CRL covers any more is refused too (`revocation_unknown`).
 //! - Identity comes from the SAN only (a SPIFFE id, or a DNS name for named policies); the
 //!   common name is never an identity. An identity outside the route's rule gets 403.
+//! - Behind a TLS-terminating proxy ([`MtlsSettings::behind_proxy`] or
+//!   [`MtlsSettings::forwarded`]), forwarded-certificate headers are read only from the
+//!   proxy networks configured in [`zt_core::verify::mtls::ForwardedCertificates`]; from any
+//!   other peer they are refused (400, `forged_proxy_header`) before the connection's own
+//!   certificate is looked at. A forwarded chain is verified against the same CA bundle and
+//!   CRLs, reloaded with them.
 //! - No `WWW-Authenticate` challenge is sent: no HTTP authentication scheme exists for a
 //!   credential presented in the TLS handshake (see [`Rejection`](crate::Rejection)).
 //!
@@ -47,7 +53,9 @@
 //!   take other credentials belong on another listener.
 //! - Removing a CA from the bundle applies to new handshakes only; open connections are
 //!   re-checked for revocation, not for trust.
-//! - Client certificates forwarded by a TLS-terminating proxy are not read yet.
+//! - Behind a proxy ([`MtlsSettings::behind_proxy`]) the material comes from files only;
+//!   with secrets, use [`MtlsSettings::from_secrets`] with
+//!   [`forwarded`](MtlsSettings::forwarded), which also needs a server certificate.
 
 mod check;
 mod connection;

@@ -6,7 +6,9 @@ use std::fmt;
 use std::path::PathBuf;
 use std::time::Duration;
 
-use zt_core::verify::mtls::IdentityPolicy;
+use std::sync::Arc;
+
+use zt_core::verify::mtls::{ForwardedCertificates, IdentityPolicy};
 use zt_core::Secret;
 
 /// Configures client certificates (mutual TLS) terminated in this service.
@@ -52,6 +54,7 @@ pub struct MtlsSettings {
     pub(crate) source: MaterialSource,
     pub(crate) policies: BTreeMap<String, IdentityPolicy>,
     pub(crate) reload_interval: Duration,
+    pub(crate) forwarded: Option<Arc<ForwardedCertificates>>,
 }
 
 /// Where the PEM material is read from.
@@ -60,8 +63,8 @@ pub(crate) enum MaterialSource {
     Files {
         ca: PathBuf,
         crls: Vec<PathBuf>,
-        cert: PathBuf,
-        key: PathBuf,
+        /// The server's certificate chain and key; `None` behind a proxy, with no listener.
+        server: Option<(PathBuf, PathBuf)>,
     },
     Secrets {
         ca: Secret,
@@ -86,9 +89,30 @@ impl MtlsSettings {
         Self::with_source(MaterialSource::Files {
             ca: ca.into(),
             crls: vec![crl.into()],
-            cert: cert.into(),
-            key: key.into(),
+            server: Some((cert.into(), key.into())),
         })
+    }
+
+    /// Takes client certificates that a TLS-terminating proxy forwards in request headers
+    /// (AWS ALB, Envoy, an RFC 9440 proxy), for a service that terminates no TLS itself.
+    ///
+    /// The CA bundle and CRL files are read and reloaded as with
+    /// [`from_files`](Self::from_files), and replace the trust bundle `forwarded` was built
+    /// with; [`ZeroTrust::mtls_server_config`](crate::ZeroTrust::mtls_server_config) is not
+    /// available. To take both forwarded certificates and handshakes of your own, use
+    /// [`forwarded`](Self::forwarded) instead.
+    #[must_use]
+    pub fn behind_proxy(
+        ca: impl Into<PathBuf>,
+        crl: impl Into<PathBuf>,
+        forwarded: ForwardedCertificates,
+    ) -> Self {
+        Self::with_source(MaterialSource::Files {
+            ca: ca.into(),
+            crls: vec![crl.into()],
+            server: None,
+        })
+        .forwarded(forwarded)
     }
 
     /// Reads the material from the secret store: each secret's current version holds PEM
@@ -111,7 +135,23 @@ impl MtlsSettings {
             source,
             policies: BTreeMap::new(),
             reload_interval: Duration::from_secs(1),
+            forwarded: None,
         }
+    }
+
+    /// Also takes client certificates forwarded in request headers by the proxies
+    /// `forwarded` trusts.
+    ///
+    /// On each request to an `mtls` route, forwarded-certificate headers come first: from a
+    /// trusted proxy they are verified against the CA bundle and CRLs of these settings
+    /// (which replace the bundle `forwarded` was built with, and reload with them), and
+    /// from any other peer they are refused as forged (400, reason `forged_proxy_header`,
+    /// and a WARN under `zt::proxy`), even when the connection itself carries a valid client
+    /// certificate. Without those headers, the connection's own certificate decides.
+    #[must_use]
+    pub fn forwarded(mut self, forwarded: ForwardedCertificates) -> Self {
+        self.forwarded = Some(Arc::new(forwarded));
+        self
     }
 
     /// Adds a CRL file; every file given must exist and parse.
@@ -157,6 +197,7 @@ impl fmt::Debug for MtlsSettings {
             .field("source", &source)
             .field("policies", &self.policies.keys().collect::<Vec<_>>())
             .field("reload_interval", &self.reload_interval)
+            .field("forwarded", &self.forwarded.as_ref().map(|f| f.format()))
             .finish()
     }
 }

@@ -6,12 +6,12 @@ use std::fmt;
 use std::sync::{Arc, Mutex, PoisonError, Weak};
 use std::time::Duration;
 
-use arc_swap::ArcSwap;
+use arc_swap::ArcSwapOption;
 use rustls::crypto::{aws_lc_rs, CryptoProvider};
 use rustls::server::{ClientHello, ResolvesServerCert};
 use rustls::sign::CertifiedKey;
 use rustls::ServerConfig;
-use zt_core::verify::mtls::{IdentityPolicy, ReloadableClientVerifier};
+use zt_core::verify::mtls::{ForwardedCertificates, IdentityPolicy, ReloadableClientVerifier};
 use zt_core::{ConfigError, IdentityRule};
 
 use super::settings::{MaterialSource, MtlsSettings};
@@ -20,6 +20,8 @@ use super::settings::{MaterialSource, MtlsSettings};
 /// the reload thread.
 pub(crate) struct MtlsState {
     pub(crate) verifier: Arc<ReloadableClientVerifier>,
+    /// Certificates forwarded by trusted proxies, checked against the same bundle.
+    pub(crate) forwarded: Option<Arc<ForwardedCertificates>>,
     server_cert: Arc<ServerCertificate>,
     provider: Arc<CryptoProvider>,
     source: MaterialSource,
@@ -46,6 +48,15 @@ impl MtlsState {
                 problem: e.to_string(),
             })?;
 
+        if let Some(forwarded) = &settings.forwarded {
+            forwarded
+                .reload(&material.bundle)
+                .map_err(|e| ConfigError::Invalid {
+                    setting: "mtls CA and CRL files".to_owned(),
+                    problem: e.to_string(),
+                })?;
+        }
+
         let mut spiffe_rules = HashMap::new();
         for pattern in declared_rules {
             let rule =
@@ -60,7 +71,10 @@ impl MtlsState {
 
         let state = Arc::new(Self {
             verifier: Arc::new(verifier),
-            server_cert: Arc::new(ServerCertificate(ArcSwap::from_pointee(material.server))),
+            forwarded: settings.forwarded,
+            server_cert: Arc::new(ServerCertificate(ArcSwapOption::new(
+                material.server.map(Arc::new),
+            ))),
             provider,
             source: settings.source,
             policies: settings.policies,
@@ -106,6 +120,14 @@ impl MtlsState {
     /// Builds the rustls server configuration: client certificates required and checked
     /// against the current bundle, the server certificate read from the current material.
     pub(crate) fn server_config(&self) -> Result<ServerConfig, ConfigError> {
+        if self.server_cert.0.load().is_none() {
+            return Err(ConfigError::Missing {
+                setting: "mtls server certificate".to_owned(),
+                hint: "settings from MtlsSettings::behind_proxy serve no TLS listener; use \
+                       MtlsSettings::from_files(..) with a server certificate and key to \
+                       terminate TLS in this service",
+            });
+        }
         let config = ServerConfig::builder_with_provider(self.provider.clone())
             .with_safe_default_protocol_versions()
             .map_err(|e| ConfigError::Invalid {
@@ -141,7 +163,17 @@ impl MtlsState {
                 setting: "mtls CA and CRL files".to_owned(),
                 problem: e.to_string(),
             })?;
-        self.server_cert.0.store(Arc::new(material.server));
+        if let Some(forwarded) = &self.forwarded {
+            forwarded
+                .reload(&material.bundle)
+                .map_err(|e| ConfigError::Invalid {
+                    setting: "mtls CA and CRL files".to_owned(),
+                    problem: e.to_string(),
+                })?;
+        }
+        if let Some(server) = material.server {
+            self.server_cert.0.store(Some(Arc::new(server)));
+        }
         Ok(true)
     }
 }
@@ -177,11 +209,11 @@ fn spawn_reloader(state: Weak<MtlsState>, every: Duration) -> std::io::Result<()
 }
 
 /// Hands rustls the server certificate in force, replaced on reload.
-struct ServerCertificate(ArcSwap<CertifiedKey>);
+struct ServerCertificate(ArcSwapOption<CertifiedKey>);
 
 impl ResolvesServerCert for ServerCertificate {
     fn resolve(&self, _hello: ClientHello<'_>) -> Option<Arc<CertifiedKey>> {
-        Some(self.0.load_full())
+        self.0.load_full()
     }
 }
 
