@@ -7,7 +7,7 @@ use std::sync::Arc;
 use actix_web::http::StatusCode;
 use actix_web::{get, test, web, App, HttpResponse};
 use zt_actix::__private::{inventory, Declaration, Declared, Guard};
-use zt_actix::{route, Requirement, ScopeRule, UndeclaredRoutes, ZeroTrust};
+use zt_actix::{route, zero_trust, Requirement, UndeclaredRoutes, ZeroTrust};
 use zt_testkit::{key_ring, LogCapture, MintedKey};
 
 /// Counts handler runs, to prove that refused handlers never ran.
@@ -24,35 +24,18 @@ impl Runs {
     }
 }
 
-// Declared handlers, written by hand exactly as `#[zero_trust]` expands them above an actix
-// route attribute.
+// Declared handlers: the attribute above an actix route attribute records the route.
 
-struct Health;
-impl Declared for Health {
-    const REQUIREMENT: Requirement = Requirement::Anonymous {
-        reason: "load balancer probe",
-    };
-}
-inventory::submit! {
-    Declaration::new(module_path!(), "health", Health::REQUIREMENT).with_route(&["GET"], "/health")
-}
+#[zero_trust(anonymous, reason = "load balancer probe")]
 #[get("/health")]
-async fn health(_g: Guard<Health>, runs: web::Data<Runs>) -> HttpResponse {
+async fn health(runs: web::Data<Runs>) -> HttpResponse {
     runs.hit();
     HttpResponse::Ok().body("ok")
 }
 
-struct Export;
-impl Declared for Export {
-    const REQUIREMENT: Requirement = Requirement::ApiKey {
-        scopes: ScopeRule::All(&["export"]),
-    };
-}
-inventory::submit! {
-    Declaration::new(module_path!(), "export", Export::REQUIREMENT).with_route(&["GET"], "/export")
-}
+#[zero_trust(api_key, scopes = "export")]
 #[get("/export")]
-async fn export(_g: Guard<Export>, runs: web::Data<Runs>) -> HttpResponse {
+async fn export(runs: web::Data<Runs>) -> HttpResponse {
     runs.hit();
     HttpResponse::Ok().body("exported")
 }

@@ -19,6 +19,14 @@ use zt_rotate::{
 };
 use zt_testkit::{LogCapture, MotoServer};
 
+use std::cell::Cell;
+use std::rc::Rc;
+
+use actix_web::http::StatusCode;
+use actix_web::{test, App, HttpResponse};
+use zt_actix::{route, zero_trust, Principal, ZeroTrust};
+use zt_client::{Signature, Signer};
+
 struct Aws {
     _moto: MotoServer,
     config: aws_config::SdkConfig,
@@ -609,6 +617,116 @@ async fn key_ring_rotations_under_load_refuse_no_request() {
     assert_eq!(refused, 0, "{refused} of {} refused", accepted + refused);
     assert!(accepted > 1000, "only {accepted} requests");
     assert_eq!(ring.len(), 13);
+}
+
+const PSK_NAME: &str = "deploy-hook";
+const PSK_FIRST: &str = "M2Zq7c0x1yTq8n4kVbq3hP0sW9dL6eRa5uJ2fG8iK1o";
+const PSK_ROUNDS: usize = 6;
+
+/// Echoes the signed body.
+#[zero_trust(psk = "deploy-hook")]
+async fn deploy(_who: Principal, body: actix_web::web::Bytes) -> HttpResponse {
+    HttpResponse::Ok().body(body)
+}
+
+/// Follows the secret's stages in Secrets Manager, refreshing every `every`.
+async fn psk_follower(config: &aws_config::SdkConfig, every: Duration) -> Secret {
+    let policy = SecretPolicy::default()
+        .refresh_interval(every)
+        .jitter(Duration::from_millis(20))
+        .miss_refresh_interval(every)
+        .max_stale(Duration::from_secs(60));
+    let source = SecretsManagerSource::new(config, PSK_NAME).unwrap();
+    let secret = Secret::new(PSK_NAME, source, policy).unwrap();
+    secret.refresh_now().await.unwrap();
+    secret
+}
+
+fn signed_request(signature: &Signature, body: &str) -> actix_http::Request {
+    let mut request = test::TestRequest::post().uri("/hooks/deploy");
+    for header in signature.headers() {
+        request = request.insert_header(header);
+    }
+    request.set_payload(body.to_owned()).to_request()
+}
+
+/// Rotates a pre-shared secret by its four steps, over and over, while a client signs
+/// requests to a service that verifies them. The service and the client follow the secret
+/// through caches of their own and catch up at different moments; no signed request may be
+/// refused.
+#[actix_web::test]
+async fn psk_rotations_under_load_refuse_no_signed_request() {
+    let aws = aws().await;
+    aws.rotating_secret(PSK_NAME, Some("psk"), PSK_FIRST).await;
+    let config = aws.config.clone();
+
+    // The two sides refresh at different rates, so each rotation reaches one before the other.
+    let on_server = psk_follower(&config, Duration::from_millis(110)).await;
+    let on_client = psk_follower(&config, Duration::from_millis(170)).await;
+    let _server_refresher = on_server.spawn_refresher();
+    let _client_refresher = on_client.spawn_refresher();
+    let zt = ZeroTrust::builder()
+        .psk(PSK_NAME, on_server)
+        .build()
+        .unwrap();
+    let app = test::init_service(
+        App::new()
+            .app_data(zt)
+            .route("/hooks/deploy", route::post(deploy)),
+    )
+    .await;
+    let signer = Signer::new(&on_client);
+
+    let done = Rc::new(Cell::new(false));
+    let rotations = {
+        let (done, rotation) = (done.clone(), SecretsManagerRotation::new(&config));
+        actix_web::rt::spawn(async move {
+            for _ in 0..PSK_ROUNDS {
+                tokio::time::sleep(Duration::from_millis(400)).await;
+                rotation.rotate_now(PSK_NAME).await.unwrap();
+            }
+            tokio::time::sleep(Duration::from_millis(400)).await;
+            done.set(true);
+        })
+    };
+
+    let (mut sent, mut retried, mut refused) = (0_u64, 0_u64, Vec::new());
+    while !done.get() {
+        sent += 1;
+        let body = format!("request {sent}");
+        let signature = signer
+            .sign("POST", "/hooks/deploy", "", body.as_bytes())
+            .unwrap();
+        let mut status = test::call_service(&app, signed_request(&signature, &body))
+            .await
+            .status();
+        if status == StatusCode::UNAUTHORIZED {
+            // What zt-client's reqwest and awc senders do: report, sign again, retry once.
+            retried += 1;
+            signer.rejected(&signature).await;
+            let signature = signer
+                .sign("POST", "/hooks/deploy", "", body.as_bytes())
+                .unwrap();
+            status = test::call_service(&app, signed_request(&signature, &body))
+                .await
+                .status();
+        }
+        if status != StatusCode::OK {
+            refused.push((sent, status));
+        }
+        tokio::time::sleep(Duration::from_millis(2)).await;
+    }
+    rotations.await.unwrap();
+
+    assert!(refused.is_empty(), "refused of {sent}: {refused:?}");
+    assert!(sent > 200, "only {sent} requests were sent");
+    let last = signer.sign("POST", "/hooks/deploy", "", b"").unwrap();
+    assert_eq!(
+        Some(last.version_id().to_owned()),
+        aws.holder(PSK_NAME, "AWSCURRENT").await,
+        "the client never caught up with the last rotation"
+    );
+    eprintln!("{sent} signed requests, {retried} retried with the previous version");
 }
 
 /// Gives calls 30 seconds: moto loads a service's data on its first call, which takes more

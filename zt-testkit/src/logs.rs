@@ -1,15 +1,21 @@
 //! Capturing log output in a test, to prove that no credential reaches it.
 
 use std::io::Write;
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::{Arc, Mutex, OnceLock, PoisonError};
 
 use tracing::subscriber::DefaultGuard;
+use tracing::Dispatch;
 
 /// Records every `tracing` event emitted on the current thread while it lives.
 ///
 /// Install it at the start of a test; events from every target at every level, TRACE
 /// included, are formatted as text into memory. Single-threaded test runtimes (such as
 /// `#[actix_web::test]`) see everything the code under test logs.
+///
+/// Tests running in parallel threads of one binary cannot hide events from each other: the
+/// first capture also keeps an inert subscriber registered for the rest of the process, so
+/// `tracing` never caches a log statement as unwanted merely because a thread without a
+/// subscriber reached it first.
 ///
 /// # Examples
 ///
@@ -36,6 +42,13 @@ impl LogCapture {
     /// Starts recording on this thread; recording stops when the value drops.
     #[must_use]
     pub fn install() -> Self {
+        // While a single subscriber is registered, tracing decides whether a log statement
+        // is wanted by asking the subscriber of whichever thread reaches it first, and
+        // remembers the answer for every thread. A second, always-interested subscriber
+        // (a registry with no layers, which drops everything) makes it ask all of them.
+        static ANCHOR: OnceLock<Dispatch> = OnceLock::new();
+        ANCHOR.get_or_init(|| Dispatch::new(tracing_subscriber::registry()));
+
         let buffer = Buffer::default();
         let writer = buffer.clone();
         let subscriber = tracing_subscriber::fmt()
