@@ -21,6 +21,9 @@ async fn billing(who: Principal) -> HttpResponse {
     HttpResponse::Ok().body(who.subject().to_owned())
 }
 
+/// Builds one proxy format's headers for a certificate.
+type HeadersFor = fn(&IssuedCert) -> ForwardedHeaders;
+
 const PROXY: &str = "10.0.0.7:40000";
 const STRANGER: &str = "203.0.113.9:40000";
 
@@ -77,7 +80,7 @@ fn runs() -> usize {
 async fn every_format_from_the_trusted_proxy_reaches_the_handler() {
     let ca = TestCa::new();
     let cert = ca.client().issue();
-    let cases: [(ProxyFormat, fn(&IssuedCert) -> ForwardedHeaders); 4] = [
+    let cases: [(ProxyFormat, HeadersFor); 4] = [
         (ProxyFormat::AlbVerify, ForwardedHeaders::alb_verify),
         (
             ProxyFormat::AlbPassthrough,
