@@ -31,8 +31,9 @@
 //! # Security
 //!
 //! - Timestamps more than [`PskSettings::window`] (5 minutes) away from the server's clock
-//!   are refused, each way; accepted signatures are remembered for twice the window in a
-//!   bounded cache, so a captured request cannot be replayed to the same process.
+//!   are refused, each way; accepted signatures are remembered for twice the window, none
+//!   forgotten early, so a captured request cannot be replayed to the same process. When
+//!   [`PskSettings::replay_capacity`] signatures are held, new requests get 503 instead.
 //! - Tags are compared in constant time; secrets shorter than 32 bytes are refused.
 //! - Current and previous versions are accepted, pending only while a rotation is in
 //!   progress; older versions are refused (see [`crate::secret`]).
@@ -47,6 +48,7 @@
 
 mod canonical;
 mod headers;
+mod replay;
 mod settings;
 mod verifier;
 

@@ -4,9 +4,9 @@ use std::fmt;
 use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use moka::policy::EvictionPolicy;
 use subtle::Choice;
 
+use super::replay::{Admission, ReplayWindow};
 use super::{body_digest, PskSettings, SignedHeaders, SignedParts, Tag};
 use crate::secret::{Secret, SecretValue};
 use crate::{ConfigError, Denial, Mechanism, Principal, Reason};
@@ -83,19 +83,14 @@ impl fmt::Debug for RequestParts<'_> {
 /// # Limitations
 ///
 /// The replay cache is per process: behind a load balancer, a captured request can be
-/// replayed once to each instance within its window. Its fill level is approximate, so a
-/// flood of validly signed requests beyond its capacity may evict the oldest signatures
-/// slightly before new ones are refused. The `Host` header is not signed, so a request can
+/// replayed once to each instance within its window. The `Host` header is not signed, so a request can
 /// be replayed to another service that shares the secret; give each service its own.
 pub struct PskVerifier {
     name: Arc<str>,
     secret: Secret,
     settings: PskSettings,
-    /// Keyed by each accepted request's tags. foldhash with a random seed per cache: the
-    /// keys are MAC outputs, and the few a secret holder could choose (extra tags sent with a
-    /// valid one) cannot be aimed at collisions without the seed; SipHash cost a fifth of the
-    /// verification time.
-    replay: moka::sync::Cache<[u8; 32], (), foldhash::quality::RandomState>,
+    /// Every accepted request's tags, kept for twice the window and a second.
+    replay: ReplayWindow,
 }
 
 impl PskVerifier {
@@ -132,11 +127,8 @@ impl PskVerifier {
             }
         }
 
-        let replay = moka::sync::Cache::builder()
-            .max_capacity(settings.replay_capacity)
-            .time_to_live(settings.window.saturating_mul(2) + Duration::from_secs(1))
-            .eviction_policy(EvictionPolicy::lru())
-            .build_with_hasher(foldhash::quality::RandomState::default());
+        let keep = settings.window.saturating_mul(2) + Duration::from_secs(1);
+        let replay = ReplayWindow::new(settings.replay_capacity, keep.as_secs());
         Ok(Self {
             name,
             secret,
@@ -232,7 +224,7 @@ impl PskVerifier {
             .await
             .map_err(|refusal| refusal.denial(Reason::BadSignature))?;
 
-        self.remember(headers.tags())?;
+        self.remember(headers.tags(), now)?;
         Ok(self.principal())
     }
 
@@ -295,30 +287,25 @@ impl PskVerifier {
     }
 
     /// Records the accepted request's signatures; refuses if any was seen before.
-    fn remember(&self, tags: &[Tag]) -> Result<(), Denial> {
-        if self.replay.entry_count() >= self.settings.replay_capacity {
-            tracing::warn!(
-                target: "zt::secrets",
-                secret = self.secret.name(),
-                capacity = self.settings.replay_capacity,
-                "the replay cache of a pre-shared secret is full; signed requests are refused \
-                 until entries expire (raise PskSettings::replay_capacity)"
-            );
-            return Err(Denial::Unavailable {
-                reason: Reason::ReplayCacheFull,
-                retry_after: Duration::from_secs(1),
-            });
-        }
-        let mut replayed = false;
-        for tag in tags {
-            if !self.replay.entry(tag.0).or_insert(()).is_fresh() {
-                replayed = true;
+    fn remember(&self, tags: &[Tag], now: SystemTime) -> Result<(), Denial> {
+        let now = now.duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs());
+        match self.replay.admit(tags, now) {
+            Admission::Fresh => Ok(()),
+            Admission::Replayed => Err(Denial::InvalidCredential(Reason::ReplayedRequest)),
+            Admission::Full => {
+                tracing::warn!(
+                    target: "zt::secrets",
+                    secret = self.secret.name(),
+                    capacity = self.settings.replay_capacity,
+                    "the replay cache of a pre-shared secret is full; signed requests are \
+                     refused until entries expire (raise PskSettings::replay_capacity)"
+                );
+                Err(Denial::Unavailable {
+                    reason: Reason::ReplayCacheFull,
+                    retry_after: Duration::from_secs(1),
+                })
             }
         }
-        if replayed {
-            return Err(Denial::InvalidCredential(Reason::ReplayedRequest));
-        }
-        Ok(())
     }
 }
 
