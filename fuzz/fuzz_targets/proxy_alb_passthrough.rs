@@ -1,5 +1,5 @@
-//! Forwarded client certificate headers in ALB passthrough mode: the URL-encoded PEM chain in `x-amzn-mtls-clientcert`,
-//! verified against the trust bundle.
+//! Forwarded client certificate headers in ALB passthrough mode: the URL-encoded PEM chain
+//! in `x-amzn-mtls-clientcert`, verified against the trust bundle.
 //!
 //! Input: a flags byte (bit 0: the peer is outside the trusted network), then the format's
 //! headers in order, NUL-separated (an empty field is an absent header).

@@ -1,6 +1,6 @@
-//! Forwarded client certificate headers in ALB verify mode: the URL-encoded PEM leaf, the hex serial number and the
-//! other `x-amzn-mtls-clientcert-*` headers; the leaf's dates, usage and revocation checks, and
-//! (flags bit 1) the full chain recheck.
+//! Forwarded client certificate headers in ALB verify mode: the URL-encoded PEM leaf, the
+//! hex serial number and the other `x-amzn-mtls-clientcert-*` headers; the leaf's dates,
+//! usage and revocation checks, and (flags bit 1) the full chain recheck.
 //!
 //! Input: a flags byte (bit 0: the peer is outside the trusted network), then the format's
 //! headers in order, NUL-separated (an empty field is an absent header).

@@ -1,5 +1,5 @@
-//! Forwarded client certificate headers in RFC 9440: `client-cert` and `client-cert-chain` as structured-field byte
-//! sequences, verified against the trust bundle.
+//! Forwarded client certificate headers in RFC 9440: `client-cert` and `client-cert-chain`
+//! as structured-field byte sequences, verified against the trust bundle.
 //!
 //! Input: a flags byte (bit 0: the peer is outside the trusted network), then the format's
 //! headers in order, NUL-separated (an empty field is an absent header).

@@ -1,5 +1,6 @@
-//! Forwarded client certificate headers in Envoy's `x-forwarded-client-cert`: elements, quoting and escapes, `Hash`, `Cert`,
-//! `Chain`, `URI`, `DNS`; the chain verification, and (flags bit 1) the URI-only mode.
+//! Forwarded client certificate headers in Envoy's `x-forwarded-client-cert`: elements,
+//! quoting and escapes, `Hash`, `Cert`, `Chain`, `URI`, `DNS`; the chain verification, and
+//! (flags bit 1) the URI-only mode.
 //!
 //! Input: a flags byte (bit 0: the peer is outside the trusted network), then the format's
 //! headers in order, NUL-separated (an empty field is an absent header).
