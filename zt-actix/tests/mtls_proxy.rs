@@ -6,18 +6,16 @@
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-use actix_web::{test, App, HttpResponse};
+use actix_web::{test, web, App, HttpResponse};
 use zt_actix::mtls::MtlsSettings;
 use zt_actix::{route, zero_trust, ConfigError, Principal, ZeroTrust};
 use zt_core::verify::mtls::{ForwardedCertificates, ProxyFormat, TrustBundle};
 use zt_testkit::{ForwardedHeaders, IssuedCert, MtlsFiles, TestCa, DEFAULT_SPIFFE_ID};
 
-static RUNS: AtomicUsize = AtomicUsize::new(0);
-
 /// Serves callers whose forwarded certificate names a service below `/service/`.
 #[zero_trust(mtls, identity = "spiffe://example.test/service/*")]
-async fn billing(who: Principal) -> HttpResponse {
-    RUNS.fetch_add(1, Ordering::SeqCst);
+async fn billing(who: Principal, runs: web::Data<AtomicUsize>) -> HttpResponse {
+    runs.fetch_add(1, Ordering::SeqCst);
     HttpResponse::Ok().body(who.subject().to_owned())
 }
 
@@ -53,10 +51,13 @@ fn configure(ca: &TestCa, dir: &std::path::Path, format: ProxyFormat) -> (ZeroTr
     (zt, files)
 }
 
-async fn call(zt: &ZeroTrust, peer: &str, headers: &ForwardedHeaders) -> (u16, String) {
+/// Sends one request from `peer`; returns the status, the body and whether the handler ran.
+async fn call(zt: &ZeroTrust, peer: &str, headers: &ForwardedHeaders) -> (u16, String, bool) {
+    let runs = web::Data::new(AtomicUsize::new(0));
     let app = test::init_service(
         App::new()
             .app_data(zt.clone())
+            .app_data(runs.clone())
             .route("/billing", route::get(billing)),
     )
     .await;
@@ -69,11 +70,8 @@ async fn call(zt: &ZeroTrust, peer: &str, headers: &ForwardedHeaders) -> (u16, S
     let response = test::call_service(&app, request.to_request()).await;
     let status = response.status().as_u16();
     let body = test::read_body(response).await;
-    (status, String::from_utf8_lossy(&body).into_owned())
-}
-
-fn runs() -> usize {
-    RUNS.load(Ordering::SeqCst)
+    let ran = runs.load(Ordering::SeqCst) > 0;
+    (status, String::from_utf8_lossy(&body).into_owned(), ran)
 }
 
 #[actix_web::test]
@@ -93,7 +91,7 @@ async fn every_format_from_the_trusted_proxy_reaches_the_handler() {
         let dir = tempfile::tempdir().unwrap();
         let (zt, _files) = configure(&ca, dir.path(), format);
 
-        let (status, body) = call(&zt, PROXY, &headers(&cert)).await;
+        let (status, body, _) = call(&zt, PROXY, &headers(&cert)).await;
 
         assert_eq!(status, 200, "{format:?}: {body}");
         assert_eq!(body, DEFAULT_SPIFFE_ID, "{format:?}");
@@ -105,13 +103,13 @@ async fn forged_headers_from_another_peer_never_authenticate() {
     let ca = TestCa::new();
     let dir = tempfile::tempdir().unwrap();
     let (zt, _files) = configure(&ca, dir.path(), ProxyFormat::Xfcc);
-    let before = runs();
 
-    let (status, body) = call(&zt, STRANGER, &ForwardedHeaders::xfcc(&ca.client().issue())).await;
+    let (status, body, ran) =
+        call(&zt, STRANGER, &ForwardedHeaders::xfcc(&ca.client().issue())).await;
 
     assert_eq!(status, 400, "{body}");
     assert_eq!(body, r#"{"error":"invalid_request"}"#);
-    assert_eq!(runs(), before, "the handler ran for forged headers");
+    assert!(!ran, "the handler ran for forged headers");
 }
 
 #[actix_web::test]
@@ -120,7 +118,7 @@ async fn without_headers_or_a_tls_certificate_the_caller_is_unauthenticated() {
     let dir = tempfile::tempdir().unwrap();
     let (zt, _files) = configure(&ca, dir.path(), ProxyFormat::Rfc9440);
 
-    let (status, body) = call(&zt, PROXY, &ForwardedHeaders::new()).await;
+    let (status, body, _) = call(&zt, PROXY, &ForwardedHeaders::new()).await;
 
     assert_eq!(status, 401, "{body}");
 }
@@ -135,11 +133,11 @@ async fn an_identity_outside_the_rule_is_forbidden_and_a_rogue_ca_is_untrusted()
         .client()
         .spiffe("spiffe://example.test/batch/nightly")
         .issue();
-    let (status, _) = call(&zt, PROXY, &ForwardedHeaders::alb_passthrough(&batch)).await;
+    let (status, _, _) = call(&zt, PROXY, &ForwardedHeaders::alb_passthrough(&batch)).await;
     assert_eq!(status, 403);
 
     let rogue = ca.impostor().client().issue();
-    let (status, _) = call(&zt, PROXY, &ForwardedHeaders::alb_passthrough(&rogue)).await;
+    let (status, _, _) = call(&zt, PROXY, &ForwardedHeaders::alb_passthrough(&rogue)).await;
     assert_eq!(status, 401);
 }
 
@@ -149,7 +147,7 @@ async fn a_revocation_in_the_crl_file_applies_to_forwarded_certificates() {
     let cert = ca.client().issue();
     let dir = tempfile::tempdir().unwrap();
     let (zt, files) = configure(&ca, dir.path(), ProxyFormat::Xfcc);
-    let (status, _) = call(&zt, PROXY, &ForwardedHeaders::xfcc(&cert)).await;
+    let (status, _, _) = call(&zt, PROXY, &ForwardedHeaders::xfcc(&cert)).await;
     assert_eq!(status, 200);
 
     files
@@ -157,7 +155,7 @@ async fn a_revocation_in_the_crl_file_applies_to_forwarded_certificates() {
         .unwrap();
     assert!(zt.reload_mtls().unwrap(), "the new CRL was not applied");
 
-    let (status, body) = call(&zt, PROXY, &ForwardedHeaders::xfcc(&cert)).await;
+    let (status, body, _) = call(&zt, PROXY, &ForwardedHeaders::xfcc(&cert)).await;
     assert_eq!(status, 401, "{body}");
     assert_eq!(body, r#"{"error":"invalid_token"}"#);
 }
