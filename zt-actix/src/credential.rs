@@ -72,6 +72,8 @@ pub(crate) fn api_key(req: &HttpRequest) -> Result<&str, Denial> {
         [] => Err(Denial::Missing),
         [""] => Err(malformed),
         [key] if key.contains(',') => Err(Denial::BadRequest(Reason::SeveralCredentials)),
+        // A key has no blanks: words after it are as malformed as after a bearer token.
+        [key] if key.contains([' ', '\t']) => Err(malformed),
         [key] => Ok(key),
         _ => Err(Denial::BadRequest(Reason::SeveralCredentials)),
     }
@@ -186,6 +188,20 @@ mod tests {
         let empty = TestRequest::get().insert_header((X_API_KEY, ""));
         assert_eq!(
             extract_key(empty),
+            Err(Denial::BadRequest(Reason::MalformedHeader))
+        );
+    }
+
+    #[test]
+    fn keys_with_words_after_them_are_malformed() {
+        let auth = TestRequest::get().insert_header((AUTHORIZATION, "ApiKey ztk_a ztk_b"));
+        assert_eq!(
+            extract_key(auth),
+            Err(Denial::BadRequest(Reason::MalformedHeader))
+        );
+        let header = TestRequest::get().insert_header((X_API_KEY, "ztk_a\tmore"));
+        assert_eq!(
+            extract_key(header),
             Err(Denial::BadRequest(Reason::MalformedHeader))
         );
     }
