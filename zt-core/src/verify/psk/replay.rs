@@ -13,7 +13,7 @@ use std::sync::{Mutex, PoisonError};
 
 use foldhash::quality::RandomState;
 
-use super::Tag;
+use super::canonical::Tag;
 
 /// Independent locks, so that concurrent requests rarely wait for each other.
 const SHARDS: usize = 16;
