@@ -24,8 +24,6 @@ use actix_web::HttpRequest;
 use tracing::Level;
 use zt_core::{Denial, Principal};
 
-use crate::routes::RouteTable;
-
 /// The counter of decisions.
 pub(crate) const DECISIONS: &str = "zt_decisions_total";
 /// The histogram of verification time, in seconds.
@@ -176,23 +174,5 @@ pub(crate) fn guard_skipped(req: &HttpRequest, route: &str) {
         route,
         "a route counted as declared ran no zero-trust guard; its answer was withheld and \
          the route is refused from now on; register only #[zero_trust] handlers there",
-    );
-}
-
-/// Logs, once per worker, that the app serves nothing because some routes are undeclared.
-pub(crate) fn refusing_to_serve(table: &RouteTable) {
-    let inventory = crate::routes::RouteInventory::from_table(table);
-    let routes: Vec<String> = inventory
-        .undeclared()
-        .map(|r| format!("{} {}", r.method, r.path))
-        .collect();
-    tracing::error!(
-        target: "zt::decision",
-        outcome = "deny",
-        reason = "undeclared_routes",
-        mechanism = "gate",
-        routes = %routes.join(", "),
-        "the app has routes without a #[zero_trust] declaration and the gate refuses to \
-         serve it; declare them, or set undeclared_routes(UndeclaredRoutes::Forbid)",
     );
 }

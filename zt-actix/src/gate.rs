@@ -13,7 +13,7 @@ use futures_util::future::LocalBoxFuture;
 
 use crate::decision;
 use crate::guard::PendingDecision;
-use crate::routes::{RouteTable, Routing};
+use crate::routes::{RouteInventory, RouteTable, Routing};
 use crate::ZeroTrust;
 
 /// Chooses what happens to an app with routes that carry no `#[zero_trust]` declaration.
@@ -130,7 +130,7 @@ impl<S> GateService<S> {
                 if table.has_undeclared()
                     && self.zt.undeclared_routes() == UndeclaredRoutes::RefuseToStart
                 {
-                    decision::refusing_to_serve(&table);
+                    refusing_to_serve(&table);
                 }
                 Some(table)
             })
@@ -222,4 +222,22 @@ fn answer<B: 'static>(
 ) -> LocalBoxFuture<'static, Result<ServiceResponse<EitherBody<B>>, Error>> {
     let response = HttpResponse::build(status).json(serde_json::json!({ "error": error }));
     Box::pin(ready(Ok(req.into_response(response).map_into_right_body())))
+}
+
+/// Logs, once per worker, that the app serves nothing because some routes are undeclared.
+pub(crate) fn refusing_to_serve(table: &RouteTable) {
+    let inventory = RouteInventory::from_table(table);
+    let routes: Vec<String> = inventory
+        .undeclared()
+        .map(|r| format!("{} {}", r.method, r.path))
+        .collect();
+    tracing::error!(
+        target: "zt::decision",
+        outcome = "deny",
+        reason = "undeclared_routes",
+        mechanism = "gate",
+        routes = %routes.join(", "),
+        "the app has routes without a #[zero_trust] declaration and the gate refuses to \
+         serve it; declare them, or set undeclared_routes(UndeclaredRoutes::Forbid)",
+    );
 }
