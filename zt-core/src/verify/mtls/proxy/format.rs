@@ -3,15 +3,11 @@
 //! Every parser takes untrusted bytes: it returns a typed refusal on any input it does not
 //! understand and never panics.
 
-use percent_encoding::percent_decode;
-use rustls::pki_types::pem::PemObject;
 use rustls::pki_types::CertificateDer;
 
+use super::forwarded::{pem_chain, Forwarded, MAX_CHAIN};
 use super::xfcc;
 use super::ProxyRefusal;
-
-/// The most certificates accepted in one forwarded chain, leaf included.
-const MAX_CHAIN: usize = 8;
 
 /// Names the way a TLS-terminating proxy forwards the client certificate.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -98,20 +94,6 @@ impl ProxyFormat {
     }
 }
 
-/// What a set of forwarded headers says about the client.
-#[derive(Debug)]
-pub(super) enum Forwarded {
-    /// A chain, leaf first, that the service must verify.
-    Chain(Vec<CertificateDer<'static>>),
-    /// A leaf whose chain the proxy verified (ALB verify mode); its hex serial, when sent.
-    VerifiedLeaf {
-        leaf: CertificateDer<'static>,
-        serial: Option<Vec<u8>>,
-    },
-    /// Names without a certificate (XFCC `URI`/`DNS` only).
-    Names(xfcc::Names),
-}
-
 /// Parses the headers of `format`; `value(header)` returns each one's raw bytes.
 pub(super) fn parse<'a>(
     format: ProxyFormat,
@@ -149,26 +131,6 @@ pub(super) fn parse<'a>(
             Ok(Forwarded::Chain(chain))
         }
     }
-}
-
-/// Decodes URL-encoded PEM holding one or more certificates, in order.
-pub(super) fn pem_chain(url_encoded: &[u8]) -> Result<Vec<CertificateDer<'static>>, ProxyRefusal> {
-    // ALB and Envoy keep `+`, `=` and `/` literal, so `+` is never read as a space.
-    let pem: Vec<u8> = percent_decode(url_encoded).collect();
-    let mut chain = Vec::new();
-    for cert in CertificateDer::pem_slice_iter(&pem) {
-        let Ok(cert) = cert else {
-            return Err(ProxyRefusal::Malformed("PEM certificate cannot be decoded"));
-        };
-        if chain.len() == MAX_CHAIN {
-            return Err(ProxyRefusal::Malformed("certificate chain too long"));
-        }
-        chain.push(cert);
-    }
-    if chain.is_empty() {
-        return Err(ProxyRefusal::Malformed("no PEM certificate in header"));
-    }
-    Ok(chain)
 }
 
 fn single(
@@ -266,15 +228,6 @@ mod tests {
         assert!(hex_serial(b"").is_err());
         assert!(hex_serial(b"0x1b").is_err());
         assert!(hex_serial("é1".as_bytes()).is_err());
-    }
-
-    #[test]
-    fn pem_without_certificates_is_malformed() {
-        assert!(pem_chain(b"").is_err());
-        assert!(pem_chain(b"-----BEGIN%20CERTIFICATE-----%0Anot base64%0A").is_err());
-        assert!(
-            pem_chain(b"-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n").is_err()
-        );
     }
 
     #[test]

@@ -86,6 +86,7 @@
 
 mod builder;
 mod format;
+mod forwarded;
 mod refusal;
 mod trust;
 mod xfcc;
@@ -100,8 +101,8 @@ use ipnet::IpNet;
 use rustls::pki_types::{CertificateDer, UnixTime};
 
 pub use self::builder::ForwardedCertificatesBuilder;
-use self::format::Forwarded;
 pub use self::format::{ForwardedHeader, ProxyFormat};
+use self::forwarded::Forwarded;
 pub use self::refusal::ProxyRefusal;
 use self::trust::Trust;
 use super::{MtlsError, PeerIdentity, TrustBundle};

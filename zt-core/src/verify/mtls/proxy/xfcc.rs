@@ -7,17 +7,8 @@
 
 use aws_lc_rs::digest::{digest, SHA256};
 
-use super::format::{pem_chain, Forwarded};
+use super::forwarded::{pem_chain, Forwarded, Names};
 use super::ProxyRefusal;
-
-/// The names an XFCC element states without a certificate to prove them.
-#[derive(Debug, Default)]
-pub(super) struct Names {
-    pub(super) uris: Vec<String>,
-    pub(super) dns: Vec<String>,
-    pub(super) subject: String,
-    pub(super) hash: Option<[u8; 32]>,
-}
 
 /// The pairs of one element that this parser understands.
 #[derive(Default)]
