@@ -22,9 +22,8 @@ pub(crate) fn bearer_token(req: &HttpRequest) -> Result<&str, Denial> {
         return Err(Denial::BadRequest(Reason::SeveralCredentials));
     }
 
-    let value = value
-        .to_str()
-        .map_err(|_| Denial::BadRequest(Reason::MalformedHeader))?;
+    let value =
+        visible_ascii(value.as_bytes()).ok_or(Denial::BadRequest(Reason::MalformedHeader))?;
     let Some((scheme, token)) = value.split_once(' ') else {
         return if value.eq_ignore_ascii_case("bearer") {
             Err(Denial::BadRequest(Reason::MalformedHeader))
@@ -37,10 +36,21 @@ pub(crate) fn bearer_token(req: &HttpRequest) -> Result<&str, Denial> {
     }
 
     let token = token.trim_matches(' ');
-    if token.is_empty() || token.contains([' ', ',']) {
+    // A byte search: tokens run to kilobytes, and this runs on every request.
+    if token.is_empty() || memchr::memchr2(b' ', b',', token.as_bytes()).is_some() {
         return Err(Denial::BadRequest(Reason::MalformedHeader));
     }
     Ok(token)
+}
+
+/// Reads a header value as `HeaderValue::to_str` does (visible ASCII, spaces and tabs), but
+/// without stopping at the first byte outside that set, so the check runs many bytes at a
+/// time: bearer tokens run to kilobytes and are read on every request.
+fn visible_ascii(bytes: &[u8]) -> Option<&str> {
+    let visible = bytes.iter().fold(true, |ok, &b| {
+        ok & ((b' '..=b'~').contains(&b) | (b == b'\t'))
+    });
+    visible.then(|| std::str::from_utf8(bytes).ok()).flatten()
 }
 
 /// The header AWS API Gateway clients send API keys in.
@@ -202,6 +212,30 @@ mod tests {
         let header = TestRequest::get().insert_header((X_API_KEY, "ztk_a\tmore"));
         assert_eq!(
             extract_key(header),
+            Err(Denial::BadRequest(Reason::MalformedHeader))
+        );
+    }
+
+    #[test]
+    fn header_values_outside_visible_ascii_are_malformed() {
+        assert_eq!(
+            visible_ascii(b"Bearer a.b-c_d~\t"),
+            Some("Bearer a.b-c_d~\t")
+        );
+        for bytes in [
+            &b"Bearer a\x7f"[..],
+            b"Bearer \xc3\xa9",
+            b"Bearer a\x00b",
+            b"\x1f",
+        ] {
+            assert_eq!(visible_ascii(bytes), None, "{bytes:?}");
+        }
+        let req = TestRequest::get().insert_header((
+            AUTHORIZATION,
+            actix_web::http::header::HeaderValue::from_bytes(b"Bearer \xff").unwrap(),
+        ));
+        assert_eq!(
+            extract(req),
             Err(Denial::BadRequest(Reason::MalformedHeader))
         );
     }
