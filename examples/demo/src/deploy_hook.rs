@@ -1,7 +1,7 @@
 //! The deploy hook: a route for automation that signs its requests with a pre-shared secret.
 
 use std::io::Write as _;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::time::Duration;
 
 use actix_web::{web, HttpResponse};
@@ -28,6 +28,8 @@ pub(crate) struct DeploySecret {
     /// The file holding the secret, for the printed signing command.
     pub(crate) file: PathBuf,
     _refresh: (SecretStore, Refresher),
+    /// The development secret's file, removed when the demo exits normally.
+    _development: Option<tempfile::NamedTempFile>,
 }
 
 impl DeploySecret {
@@ -35,9 +37,12 @@ impl DeploySecret {
     /// bytes, hex encoded) to a private file in the temporary directory when `path` is `None`.
     pub(crate) async fn load(path: Option<PathBuf>) -> Result<Self, String> {
         let setting = |e: &dyn std::fmt::Display| format!("ZT_DEPLOY_HOOK_FILE: {e}");
-        let file = match path {
-            Some(path) => path,
-            None => write_development_secret().map_err(|e| setting(&e))?,
+        let (file, development) = match path {
+            Some(path) => (path, None),
+            None => {
+                let written = write_development_secret().map_err(|e| setting(&e))?;
+                (written.path().to_owned(), Some(written))
+            }
         };
         let source = FileSource::new(&file).map_err(|e| setting(&e))?;
         let policy = SecretPolicy::default()
@@ -54,31 +59,29 @@ impl DeploySecret {
             secret,
             file,
             _refresh: (store, refresher),
+            _development: development,
         })
     }
 }
 
-fn write_development_secret() -> Result<PathBuf, String> {
+/// Writes 32 random bytes, hex encoded, to a new file of a random name that only its owner
+/// can read.
+fn write_development_secret() -> Result<tempfile::NamedTempFile, String> {
     let mut bytes = [0_u8; 32];
     aws_lc_rs::rand::fill(&mut bytes).map_err(|_| "no random bytes available".to_owned())?;
-    let path = std::env::temp_dir().join(format!("zt-demo-deploy-hook-{}", std::process::id()));
-    write_private(&path, hex::encode(bytes).as_bytes()).map_err(|e| {
-        format!(
-            "cannot write the development secret {}: {e}",
-            path.display()
-        )
-    })?;
-    Ok(path)
-}
-
-/// Writes `contents` to a new file readable by its owner only.
-fn write_private(path: &Path, contents: &[u8]) -> std::io::Result<()> {
-    let mut options = std::fs::OpenOptions::new();
-    options.write(true).create_new(true);
-    #[cfg(unix)]
-    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
-    let mut file = options.open(path)?;
-    file.write_all(contents)
+    let mut file = tempfile::Builder::new()
+        .prefix("zt-demo-deploy-hook-")
+        .tempfile()
+        .map_err(|e| format!("cannot make a file for the development secret: {e}"))?;
+    file.write_all(hex::encode(bytes).as_bytes())
+        .and_then(|()| file.flush())
+        .map_err(|e| {
+            format!(
+                "cannot write the development secret {}: {e}",
+                file.path().display()
+            )
+        })?;
+    Ok(file)
 }
 
 /// Returns the path of the signing script shipped with the demo.

@@ -17,6 +17,8 @@ pub(crate) struct DevCa {
     pub(crate) ca: PathBuf,
     pub(crate) client_cert: PathBuf,
     pub(crate) client_key: PathBuf,
+    /// The directory holding them, removed when the demo exits normally.
+    _dir: tempfile::TempDir,
 }
 
 /// Returns the mTLS settings, making a development CA in a fresh temporary directory when
@@ -27,14 +29,19 @@ pub(crate) fn settings(files: Option<MtlsFiles>) -> Result<(MtlsSettings, Option
         return Ok((settings, None));
     }
 
-    let dir = std::env::temp_dir().join(format!("zt-demo-mtls-{}", std::process::id()));
-    let (settings, dev) = dev_ca(&dir)
-        .map_err(|e| format!("cannot write the development CA to {}: {e}", dir.display()))?;
+    // A new directory of a random name, readable by its owner only: never one left behind
+    // by an earlier run, nor one another user prepared.
+    let dir = tempfile::Builder::new()
+        .prefix("zt-demo-mtls-")
+        .tempdir()
+        .map_err(|e| format!("cannot make a temporary directory for the development CA: {e}"))?;
+    let path = dir.path().to_owned();
+    let (settings, dev) = dev_ca(&path, dir)
+        .map_err(|e| format!("cannot write the development CA to {}: {e}", path.display()))?;
     Ok((settings, Some(dev)))
 }
 
-fn dev_ca(dir: &Path) -> std::io::Result<(MtlsSettings, DevCa)> {
-    std::fs::create_dir_all(dir)?;
+fn dev_ca(dir: &Path, keep: tempfile::TempDir) -> std::io::Result<(MtlsSettings, DevCa)> {
     let ca = TestCa::named(
         "zt-demo development root",
         "zt-demo development intermediate",
@@ -50,6 +57,7 @@ fn dev_ca(dir: &Path) -> std::io::Result<(MtlsSettings, DevCa)> {
         ca: files.ca.clone(),
         client_cert: dir.join("client.pem"),
         client_key: dir.join("client.key"),
+        _dir: keep,
     };
     std::fs::write(&dev.client_cert, client.chain_pem())?;
     std::fs::write(&dev.client_key, client.key_pem().as_bytes())?;
