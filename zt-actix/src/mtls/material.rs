@@ -125,10 +125,11 @@ impl RawMaterial {
             bundle = crls(piece)?.into_iter().fold(bundle, TrustBundle::crl);
         }
 
-        let server = match &self.server {
-            Some((cert, key)) => Some(server_certificate(cert, key, provider)?),
-            None => None,
-        };
+        let server = self
+            .server
+            .as_ref()
+            .map(|(cert, key)| server_certificate(cert, key, provider))
+            .transpose()?;
         Ok(Material { bundle, server })
     }
 }

@@ -11,7 +11,9 @@ use rustls::crypto::{aws_lc_rs, CryptoProvider};
 use rustls::server::{ClientHello, ResolvesServerCert};
 use rustls::sign::CertifiedKey;
 use rustls::ServerConfig;
-use zt_core::verify::mtls::{ForwardedCertificates, IdentityPolicy, ReloadableClientVerifier};
+use zt_core::verify::mtls::{
+    ForwardedCertificates, IdentityPolicy, ReloadableClientVerifier, TrustBundle,
+};
 use zt_core::{ConfigError, IdentityRule};
 
 use super::settings::{MaterialSource, MtlsSettings};
@@ -42,20 +44,8 @@ impl MtlsState {
         let provider = Arc::new(aws_lc_rs::default_provider());
         let raw = settings.source.read()?;
         let material = raw.parse(&provider)?;
-        let verifier =
-            ReloadableClientVerifier::new(&material.bundle).map_err(|e| ConfigError::Invalid {
-                setting: "mtls CA and CRL files".to_owned(),
-                problem: e.to_string(),
-            })?;
-
-        if let Some(forwarded) = &settings.forwarded {
-            forwarded
-                .reload(&material.bundle)
-                .map_err(|e| ConfigError::Invalid {
-                    setting: "mtls CA and CRL files".to_owned(),
-                    problem: e.to_string(),
-                })?;
-        }
+        let verifier = ReloadableClientVerifier::new(&material.bundle).map_err(bundle_error)?;
+        reload_forwarded(settings.forwarded.as_deref(), &material.bundle)?;
 
         let mut spiffe_rules = HashMap::new();
         for pattern in declared_rules {
@@ -159,18 +149,8 @@ impl MtlsState {
         let material = raw.parse(&self.provider)?;
         self.verifier
             .reload(&material.bundle)
-            .map_err(|e| ConfigError::Invalid {
-                setting: "mtls CA and CRL files".to_owned(),
-                problem: e.to_string(),
-            })?;
-        if let Some(forwarded) = &self.forwarded {
-            forwarded
-                .reload(&material.bundle)
-                .map_err(|e| ConfigError::Invalid {
-                    setting: "mtls CA and CRL files".to_owned(),
-                    problem: e.to_string(),
-                })?;
-        }
+            .map_err(bundle_error)?;
+        reload_forwarded(self.forwarded.as_deref(), &material.bundle)?;
         if let Some(server) = material.server {
             self.server_cert.0.store(Some(Arc::new(server)));
         }
@@ -206,6 +186,24 @@ fn spawn_reloader(state: Weak<MtlsState>, every: Duration) -> std::io::Result<()
             }
         })
         .map(drop)
+}
+
+/// Names the CA and CRL settings in an error about the trust bundle they make.
+fn bundle_error(error: impl fmt::Display) -> ConfigError {
+    ConfigError::Invalid {
+        setting: "mtls CA and CRL files".to_owned(),
+        problem: error.to_string(),
+    }
+}
+
+/// Gives the proxies' forwarded-certificate check the same trust bundle as the handshakes.
+fn reload_forwarded(
+    forwarded: Option<&ForwardedCertificates>,
+    bundle: &TrustBundle,
+) -> Result<(), ConfigError> {
+    forwarded.map_or(Ok(()), |forwarded| {
+        forwarded.reload(bundle).map_err(bundle_error)
+    })
 }
 
 /// Hands rustls the server certificate in force, replaced on reload.
